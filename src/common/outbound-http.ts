@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import { Agent, request } from 'undici';
+
+export interface OutboundRequest {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  /** Whole-exchange deadline. */
+  timeoutMs?: number;
+  /** Response bodies larger than this are refused. */
+  maxBytes?: number;
+  /** Allow plain http to a non-loopback host for this call (KrakenD's `disable_jwk_security`). */
+  allowHttp?: boolean;
+  /** base64 SHA-256 fingerprints of acceptable server certificates (KrakenD's `jwk_fingerprints`). */
+  pinnedFingerprints?: readonly string[];
+}
+
+export interface OutboundResponse {
+  status: number;
+  contentType: string;
+  body: Buffer;
+}
+
+export class OutboundHttpError extends Error {
+  constructor(
+    message: string,
+    readonly url: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'OutboundHttpError';
+  }
+}
+
+export interface OutboundHttpOptions {
+  /** `STS_ALLOW_INSECURE_HTTP`: plain http to any host. */
+  allowInsecureHttp: boolean;
+  /** Extra trusted CA certificates (PEM), for tests; production uses NODE_EXTRA_CA_CERTS. */
+  ca?: string[];
+}
+
+export const DEFAULT_TIMEOUT_MS = 5000;
+export const DEFAULT_MAX_BYTES = 1024 * 1024;
+
+export const certificateFingerprint = (der: Buffer): string =>
+  createHash('sha256').update(der).digest('base64');
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host === '::1') return true;
+  return isIP(host) === 4 && host.startsWith('127.');
+}
+
+/**
+ * The one client for every outbound call (IdP JWKS, introspection, external keysets, signer
+ * backends): https unless loopback, a deadline, a response size cap and never a redirect.
+ */
+export class OutboundHttp {
+  private readonly agents = new Map<string, Agent>();
+
+  constructor(private readonly options: OutboundHttpOptions) {}
+
+  /** Throws when the URL may not be called under the https rule; used to validate config early. */
+  assertAllowed(rawUrl: string, allowHttp = false): URL {
+    let url: URL;
+    try {
+      url = new URL(rawUrl);
+    } catch (cause) {
+      throw new OutboundHttpError('not a valid URL', rawUrl, { cause });
+    }
+    if (url.protocol === 'https:') return url;
+    if (url.protocol !== 'http:')
+      throw new OutboundHttpError('only http(s) URLs are allowed', rawUrl);
+    if (allowHttp || this.options.allowInsecureHttp || isLoopbackHost(url.hostname)) return url;
+    throw new OutboundHttpError(
+      'plain http is only allowed to loopback hosts (set STS_ALLOW_INSECURE_HTTP=true to lift this)',
+      rawUrl,
+    );
+  }
+
+  async fetch(req: OutboundRequest): Promise<OutboundResponse> {
+    const url = this.assertAllowed(req.url, req.allowHttp);
+    const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES;
+    const signal = AbortSignal.timeout(req.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    try {
+      const res = await request(url, {
+        method: req.method ?? 'GET',
+        headers: req.headers,
+        body: req.body,
+        signal,
+        dispatcher: this.agentFor(req.pinnedFingerprints ?? []),
+      });
+      const length = Number(res.headers['content-length'] ?? 0);
+      if (length > maxBytes) {
+        res.body.destroy();
+        throw new OutboundHttpError(`response larger than ${maxBytes} bytes`, req.url);
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body) {
+        size += (chunk as Buffer).length;
+        if (size > maxBytes) {
+          res.body.destroy();
+          throw new OutboundHttpError(`response larger than ${maxBytes} bytes`, req.url);
+        }
+        chunks.push(chunk as Buffer);
+      }
+      const contentType = res.headers['content-type'];
+      return {
+        status: res.statusCode,
+        contentType: typeof contentType === 'string' ? contentType : '',
+        body: Buffer.concat(chunks),
+      };
+    } catch (err) {
+      if (err instanceof OutboundHttpError) throw err;
+      const reason = signal.aborted ? 'timed out' : 'request failed';
+      throw new OutboundHttpError(reason, req.url, { cause: err });
+    }
+  }
+
+  /** Fetches and parses a JSON document, refusing non-2xx answers. */
+  async fetchJson(req: OutboundRequest): Promise<unknown> {
+    const res = await this.fetch(req);
+    if (res.status < 200 || res.status > 299) {
+      throw new OutboundHttpError(`answered HTTP ${res.status}`, req.url);
+    }
+    try {
+      return JSON.parse(res.body.toString('utf8')) as unknown;
+    } catch (cause) {
+      throw new OutboundHttpError('answer is not valid JSON', req.url, { cause });
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.agents.values()].map((agent) => agent.close()));
+    this.agents.clear();
+  }
+
+  private agentFor(pins: readonly string[]): Agent {
+    const key = [...pins].sort().join(',');
+    let agent = this.agents.get(key);
+    if (!agent) {
+      agent = new Agent({
+        connect: {
+          ca: this.options.ca,
+          checkServerIdentity: (host: string, cert: PeerCertificate) => {
+            const mismatch = checkServerIdentity(host, cert);
+            if (mismatch || pins.length === 0) return mismatch;
+            return pins.includes(certificateFingerprint(cert.raw))
+              ? undefined
+              : new Error('server certificate does not match any pinned fingerprint');
+          },
+        },
+      });
+      this.agents.set(key, agent);
+    }
+    return agent;
+  }
+}

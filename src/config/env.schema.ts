@@ -1,0 +1,40 @@
+import 'reflect-metadata';
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
+
+const toBoolean = ({ value }: { value: unknown }): unknown =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The environment variables of the contract; anything else in the environment is ignored. */
+export class EnvironmentVariables {
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT: number = 8080;
+  @IsOptional() @IsString() HOST: string = '0.0.0.0';
+  @IsOptional()
+  @Matches(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, {
+    message: 'DATABASE_URL must be sqlite:<path> or postgres://…',
+  })
+  DATABASE_URL?: string;
+  @IsOptional() @IsString() STS_CONFIG?: string;
+  @IsOptional() @IsString() STS_MASTER_KEY?: string;
+  @IsOptional() @IsString() STS_ADMIN_TOKEN?: string;
+  @IsOptional() @IsUrl({ require_tld: false, require_protocol: true }) STS_ISSUER?: string;
+  @IsOptional() @IsIn(LOG_LEVELS) LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+  @IsOptional() @IsString() NODE_ENV?: string;
+  @IsOptional() @Transform(toBoolean) @IsBoolean() STS_ALLOW_INSECURE_HTTP: boolean = false;
+  /** Where the SQLite file and the development master key live; `./data` by default. */
+  @IsOptional() @IsString() STS_DATA_DIR: string = './data';
+}

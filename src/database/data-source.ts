@@ -1,0 +1,38 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import { KeysetEntity } from './keyset.entity';
+import { InitialSchema1764100000000 } from './migrations/1764100000000-InitialSchema';
+import { SigningKeyEntity } from './signing-key.entity';
+
+export const ENTITIES = [KeysetEntity, SigningKeyEntity];
+export const MIGRATIONS = [InitialSchema1764100000000];
+
+/**
+ * `sqlite:<path>` (embedded, default) or `postgres://…` (several instances sharing one store).
+ * Schema changes only ever come from migrations; `synchronize` stays off.
+ */
+export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
+  const common = {
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: false,
+    synchronize: false,
+    logging: false,
+  } as const;
+  if (databaseUrl.startsWith('sqlite:')) {
+    const database = databaseUrl.slice('sqlite:'.length);
+    if (database !== ':memory:') mkdirSync(dirname(database), { recursive: true });
+    return {
+      ...common,
+      type: 'better-sqlite3',
+      database,
+      enableWAL: true,
+      prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+        db.pragma('foreign_keys = ON');
+        db.pragma('busy_timeout = 5000');
+      },
+    };
+  }
+  return { ...common, type: 'postgres', url: databaseUrl };
+}

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../src/config/config';
+import { parseDurationSeconds } from '../src/config/duration';
+import { ConfigError } from '../src/config/validate';
+import { tempDir } from './helpers';
+
+function withFile(name: string, text: string): Record<string, string> {
+  const dir = tempDir();
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return { STS_CONFIG: file, STS_DATA_DIR: dir };
+}
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+    return err.problems.map((p) => `${p.path}: ${p.message}`);
+  }
+  assert.fail('configuration was accepted');
+}
+
+describe('configuration', () => {
+  it('applies the contract defaults', () => {
+    const config = loadConfig({ STS_DATA_DIR: tempDir() });
+    assert.equal(config.port, 8080);
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.issuer, 'http://localhost:8080');
+    assert.match(config.databaseUrl, /^sqlite:.*sts\.sqlite$/);
+    assert.equal(config.production, false);
+    assert.ok(Object.isFrozen(config) && Object.isFrozen(config.file));
+  });
+
+  it('reads YAML and JSON files alike', () => {
+    const yaml = loadConfig(
+      withFile(
+        'sts.yaml',
+        'issuer: https://sts.example.com\nkeysets:\n  - name: edge\n    algorithm: ES256\n',
+      ),
+    );
+    const json = loadConfig(
+      withFile(
+        'sts.json',
+        JSON.stringify({
+          issuer: 'https://sts.example.com',
+          keysets: [{ name: 'edge', algorithm: 'ES256' }],
+        }),
+      ),
+    );
+    assert.equal(yaml.issuer, 'https://sts.example.com');
+    assert.deepEqual({ ...yaml.file.keysets[0] }, { ...json.file.keysets[0] });
+  });
+
+  it('lists every problem with its path, including unknown keys', () => {
+    const problems = problemsOf({
+      ...withFile(
+        'bad.yaml',
+        [
+          'issuer: not a url',
+          'surprise: 1',
+          'keysets:',
+          '  - name: a',
+          '    algorithm: none',
+          '  - name: a',
+          '    algorithm: RS256',
+          '    colour: blue',
+          'signers:',
+          '  - name: s',
+          '    keys-to-sign: []',
+          '    jwk-url: https://keys.example.com/jwks.json',
+        ].join('\n'),
+      ),
+      PORT: 'eighty',
+    });
+    const expected = [
+      /^PORT: /,
+      /^issuer: /,
+      /^surprise: should not exist/,
+      /^keysets\[0\]\.algorithm: /,
+      /^keysets\[1\]\.colour: should not exist/,
+      /^keysets\[1\]\.name: duplicate name "a"/,
+      /^signers\[0\]\.keys-to-sign: /,
+      /^signers\[0\]\.alg: alg is required with jwk-url/,
+    ];
+    for (const pattern of expected) {
+      assert.ok(
+        problems.some((p) => pattern.test(p)),
+        `missing ${pattern} in:\n${problems.join('\n')}`,
+      );
+    }
+  });
+
+  it('rejects a file that is not a mapping and one that does not parse', () => {
+    assert.match(problemsOf(withFile('list.yaml', '- 1\n- 2\n'))[0]!, /mapping of sections/);
+    assert.match(problemsOf(withFile('broken.json', '{"keysets": ['))[0]!, /not valid YAML\/JSON/);
+    assert.match(
+      problemsOf({ STS_CONFIG: '/nonexistent/sts.yaml' })[0]!,
+      /^STS_CONFIG: cannot read/,
+    );
+  });
+
+  it('keeps profile, consumer and client sections for later capabilities', () => {
+    const config = loadConfig(
+      withFile(
+        'sts.yaml',
+        [
+          'profiles:',
+          '  - name: api',
+          '    access_token_jwks_uri: https://idp.example.com/jwks',
+          'consumers:',
+          '  - username: alice',
+          '    jwt_secrets: [{ key: alice-key, algorithm: HS256, secret: s3cr3t }]',
+          'clients:',
+          '  - client_id: c1',
+          '    client_secret: x',
+          '    profile: api',
+        ].join('\n'),
+      ),
+    );
+    assert.equal(config.file.profiles[0]!.access_token_jwks_uri, 'https://idp.example.com/jwks');
+    assert.equal(config.file.consumers[0]!.jwt_secrets![0]!.key, 'alice-key');
+    assert.equal(config.file.clients[0]!.profile, 'api');
+  });
+
+  it('parses durations the way operators write them', () => {
+    assert.equal(parseDurationSeconds('30d'), 30 * 86400);
+    assert.equal(parseDurationSeconds('1h'), 3600);
+    assert.equal(parseDurationSeconds(90), 90);
+    assert.equal(parseDurationSeconds('90'), 90);
+    assert.equal(parseDurationSeconds('soon'), undefined);
+    assert.equal(parseDurationSeconds(-1), undefined);
+  });
+});

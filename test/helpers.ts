@@ -1,0 +1,182 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp, type CreateAppOptions } from '../src/app';
+import type { Clock } from '../src/common/clock';
+import type { StsConfig } from '../src/config/config';
+
+export interface TestSts {
+  app: NestFastifyApplication;
+  config: StsConfig;
+  dataDir: string;
+  env: Record<string, string>;
+  inject: (opts: InjectOptions) => Promise<InjectResult>;
+  /** Closes the app; the data directory stays for a restart until `cleanup`. */
+  close: () => Promise<void>;
+  cleanup: () => Promise<void>;
+}
+
+export interface InjectOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
+  url: string;
+  headers?: Record<string, string>;
+  payload?: string | object | Buffer;
+}
+
+export interface InjectResult {
+  statusCode: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  body: string;
+  json: <T = any>() => T;
+}
+
+export const TEST_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
+
+export function tempDir(prefix = 'sts-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Boots the real app on a temp SQLite file with the given declarative config. */
+export async function startSts(
+  options: {
+    file?: object;
+    env?: Record<string, string>;
+    dataDir?: string;
+    clock?: Clock;
+    outboundCa?: string[];
+  } = {},
+): Promise<TestSts> {
+  const dataDir = options.dataDir ?? tempDir();
+  const configFile = join(dataDir, 'sts.config.json');
+  writeFileSync(configFile, JSON.stringify(options.file ?? {}));
+  const env: Record<string, string> = {
+    STS_DATA_DIR: dataDir,
+    STS_CONFIG: configFile,
+    STS_MASTER_KEY: TEST_MASTER_KEY,
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  };
+  const appOptions: CreateAppOptions = {
+    env,
+    logger: false,
+    clock: options.clock,
+    outboundCa: options.outboundCa,
+  };
+  const { app, config } = await createApp(appOptions);
+  const close = async (): Promise<void> => {
+    await app.close();
+  };
+  return {
+    app,
+    config,
+    dataDir,
+    env,
+    inject: async (opts) => {
+      const res = await app
+        .getHttpAdapter()
+        .getInstance()
+        .inject({
+          method: opts.method ?? 'GET',
+          url: opts.url,
+          headers: opts.headers,
+          payload: opts.payload,
+        });
+      return {
+        statusCode: res.statusCode,
+        headers: res.headers,
+        body: res.body,
+        json: <T>() => JSON.parse(res.body) as T,
+      };
+    },
+    close,
+    cleanup: async () => {
+      await close().catch(() => undefined);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface LocalServer {
+  url: string;
+  hits: number;
+  requests: { method: string; url: string; headers: IncomingMessage['headers']; body: string }[];
+  close: () => Promise<void>;
+}
+
+/** A real HTTP server on loopback (IdP JWKS, key server, signer backend) that counts its hits. */
+export async function startLocalServer(
+  handler: (req: IncomingMessage, res: ServerResponse, body: string) => void,
+): Promise<LocalServer> {
+  const state: LocalServer = { url: '', hits: 0, requests: [], close: () => Promise.resolve() };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      state.hits++;
+      const body = Buffer.concat(chunks).toString('utf8');
+      state.requests.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body,
+      });
+      handler(req, res, body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return state;
+}
+
+export const sendJson = (res: ServerResponse, status: number, body: unknown): void => {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+};
+
+/**
+ * Verifies a compact JWS with Debian's PyJWT (an independent implementation) against a JWKS,
+ * selecting the key by `kid`. Returns the claims, or throws with PyJWT's message.
+ */
+export function verifyWithPyJwt(
+  token: string,
+  jwks: object,
+  algorithms: string[],
+): Record<string, unknown> {
+  const script = `
+import json, sys, jwt
+from jwt import PyJWKSet
+data = json.load(sys.stdin)
+header = jwt.get_unverified_header(data["token"])
+keys = {k.key_id: k for k in PyJWKSet.from_dict(data["jwks"]).keys}
+key = keys[header["kid"]]
+claims = jwt.decode(data["token"], key=key.key, algorithms=data["algorithms"], options={"verify_aud": False, "verify_exp": False})
+print(json.dumps(claims))
+`;
+  const result = spawnSync('/usr/bin/python3', ['-c', script], {
+    input: JSON.stringify({ token, jwks, algorithms }),
+    encoding: 'utf8',
+  });
+  if (result.status !== 0)
+    throw new Error(`PyJWT rejected the token: ${result.stderr || result.error?.message}`);
+  return JSON.parse(result.stdout) as Record<string, unknown>;
+}
+
+/** A clock tests move by hand. */
+export class ManualClock implements Clock {
+  constructor(private current = Date.UTC(2026, 0, 1)) {}
+  now(): number {
+    return this.current;
+  }
+  advance(ms: number): void {
+    this.current += ms;
+  }
+}
