@@ -8,6 +8,8 @@ import type { StsConfig } from './config/config';
 import { DatabaseModule } from './database/database.module';
 import { JwksModule } from './jwks/jwks.module';
 import { KeysModule } from './keys/keys.module';
+import { IntrospectModule } from './introspect/introspect.module';
+import { MetadataModule } from './metadata/metadata.module';
 import { TokenModule } from './token/token.module';
 
 @Module({})
@@ -21,6 +23,8 @@ export class AppModule {
         KeysModule,
         JwksModule,
         TokenModule,
+        MetadataModule,
+        IntrospectModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: StsErrorFilter }],
     };

@@ -1,12 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
+import { ClientEntity } from './client.entity';
+import { KeyCertificateEntity } from './key-certificate.entity';
 import { KeysetEntity } from './keyset.entity';
 import { InitialSchema1764100000000 } from './migrations/1764100000000-InitialSchema';
+import { ClientsCertificates1764400000000 } from './migrations/1764400000000-ClientsCertificates';
 import { SigningKeyEntity } from './signing-key.entity';
 
-export const ENTITIES = [KeysetEntity, SigningKeyEntity];
-export const MIGRATIONS = [InitialSchema1764100000000];
+export const ENTITIES = [KeysetEntity, SigningKeyEntity, ClientEntity, KeyCertificateEntity];
+export const MIGRATIONS = [InitialSchema1764100000000, ClientsCertificates1764400000000];
 
 /**
  * `sqlite:<path>` (embedded, default) or `postgres://…` (several instances sharing one store).

@@ -66,6 +66,7 @@ export class KeysetService implements OnModuleInit, OnModuleDestroy {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly locks = new Map<string, Promise<unknown>>();
   private version = 0;
+  private readonly verifiers = new WeakMap<SigningKey, CryptoKey>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -251,6 +252,25 @@ export class KeysetService implements OnModuleInit, OnModuleDestroy {
       .flatMap((set) =>
         set.keys.map((k) => k.publicJwk).filter((jwk): jwk is JWK => jwk !== undefined),
       );
+  }
+
+  /**
+   * The key that verifies a token we signed: looked up by `kid` among keys we hold (any status),
+   * and only for the algorithm that key signs with.
+   */
+  async verificationKey(kid: string, alg: string): Promise<CryptoKey | Uint8Array | undefined> {
+    for (const set of this.keysets.values()) {
+      const key = set.keys.find((k) => k.kid === kid && k.alg === alg);
+      if (!key) continue;
+      if (!key.publicJwk) return key.key;
+      let verifier = this.verifiers.get(key);
+      if (!verifier) {
+        verifier = (await importJWK(key.publicJwk, key.alg)) as CryptoKey;
+        this.verifiers.set(key, verifier);
+      }
+      return verifier;
+    }
+    return undefined;
   }
 
   list(): KeysetSummary[] {

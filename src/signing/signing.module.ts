@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { KeysModule } from '../keys/keys.module';
+import { CertificateService } from './certificate.service';
 import { KrakendSignerService } from './krakend-signer.service';
 
 @Module({
   imports: [KeysModule],
-  providers: [KrakendSignerService],
-  exports: [KrakendSignerService],
+  providers: [KrakendSignerService, CertificateService],
+  exports: [KrakendSignerService, CertificateService],
 })
 export class SigningModule {}

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { SignJWT, generateKeyPair } from 'jose';
+import { KeysetService } from '../src/keys/keyset.service';
+import { CertificateService } from '../src/signing/certificate.service';
+import { ManualClock, startSts, type TestSts } from './helpers';
+
+const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+
+describe('POST /introspect (RFC 7662) and metadata (RFC 8414)', () => {
+  let sts: TestSts;
+  const clock = new ManualClock(Date.UTC(2026, 5, 1));
+  const now = () => Math.floor(clock.now() / 1000);
+
+  before(async () => {
+    sts = await startSts({
+      clock,
+      env: { STS_ISSUER: 'https://sts.example.com' },
+      file: {
+        keysets: [{ name: 'edge', algorithm: 'ES256', rotation: { retain: 1 } }],
+        signers: [{ name: 'edge', keyset: 'edge', 'keys-to-sign': ['access_token'] }],
+        clients: [{ client_id: 'gateway:1', client_secret: 's3cr3t/+=', profile: 'api' }],
+      },
+    });
+  });
+  after(() => sts.cleanup());
+
+  const mint = async (claims: object) => {
+    const res = await sts.inject({
+      method: 'POST',
+      url: '/token/edge',
+      headers: { 'content-type': 'application/json' },
+      payload: { access_token: claims },
+    });
+    return res.json<{ access_token: string }>().access_token;
+  };
+  const introspect = (
+    form: Record<string, string>,
+    authorization = basic('gateway:1', 's3cr3t/+='),
+  ) =>
+    sts.inject({
+      method: 'POST',
+      url: '/introspect',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization },
+      payload: new URLSearchParams(form).toString(),
+    });
+
+  it('reports our valid token as active with its claims, no-store', async () => {
+    const token = await mint({ sub: 'alice', scope: 'read', exp: now() + 300 });
+    const res = await introspect({ token, token_type_hint: 'access_token' });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.headers['cache-control'], 'no-store');
+    const body = res.json<Record<string, unknown>>();
+    assert.equal(body.active, true);
+    assert.equal(body.sub, 'alice');
+    assert.equal(body.scope, 'read');
+  });
+
+  it('authenticates with client_secret_post too', async () => {
+    const token = await mint({ sub: 'bob', exp: now() + 300 });
+    const res = await introspect({ token, client_id: 'gateway:1', client_secret: 's3cr3t/+=' }, '');
+    assert.equal(res.json<{ active: boolean }>().active, true);
+  });
+
+  it('answers exactly {active:false} for expired, foreign, tampered, garbage and dropped-key tokens', async () => {
+    const expired = await mint({ sub: 'alice', exp: now() - 1 });
+    const { privateKey } = await generateKeyPair('ES256');
+    const foreign = await new SignJWT({ sub: 'eve', exp: now() + 300 })
+      .setProtectedHeader({ alg: 'ES256', kid: 'x' })
+      .sign(privateKey);
+    const valid = await mint({ sub: 'alice', exp: now() + 300 });
+    const [h, p, s] = valid.split('.');
+    const tampered = [
+      h,
+      Buffer.from(JSON.stringify({ sub: 'admin', exp: now() + 300 })).toString('base64url'),
+      s,
+    ].join('.');
+    const noExp = await mint({ sub: 'alice' });
+    for (const token of [expired, foreign, tampered, 'not-a-jwt', noExp, `${p}`]) {
+      assert.deepEqual((await introspect({ token })).json(), { active: false });
+    }
+    const keysets = sts.app.get(KeysetService);
+    await keysets.rotate('edge');
+    assert.equal(
+      (await introspect({ token: valid })).json<{ active: boolean }>().active,
+      true,
+      'previous key retained',
+    );
+    await keysets.rotate('edge');
+    assert.deepEqual(
+      (await introspect({ token: valid })).json(),
+      { active: false },
+      'key no longer retained',
+    );
+  });
+
+  it('refuses unauthenticated callers with 401 invalid_client and WWW-Authenticate: Basic', async () => {
+    for (const authorization of [basic('gateway:1', 'wrong'), basic('nobody', 'x'), '']) {
+      const res = await introspect({ token: 'x' }, authorization);
+      assert.equal(res.statusCode, 401);
+      assert.equal(res.json<{ error: string }>().error, 'invalid_client');
+      assert.match(String(res.headers['www-authenticate']), /^Basic /);
+    }
+    const missing = await introspect({});
+    assert.equal(missing.statusCode, 400);
+    assert.equal(missing.json<{ error: string }>().error, 'invalid_request');
+  });
+
+  it('publishes RFC 8414 metadata', async () => {
+    const res = await sts.inject({ url: '/.well-known/oauth-authorization-server' });
+    assert.equal(res.statusCode, 200);
+    const body = res.json<Record<string, unknown>>();
+    assert.equal(body.issuer, 'https://sts.example.com');
+    assert.equal(body.jwks_uri, 'https://sts.example.com/.well-known/jwks.json');
+    assert.equal(body.token_endpoint, 'https://sts.example.com/exchange');
+    assert.equal(body.introspection_endpoint, 'https://sts.example.com/introspect');
+    assert.deepEqual(body.grant_types_supported, [
+      'urn:ietf:params:oauth:grant-type:token-exchange',
+    ]);
+    assert.deepEqual(body.token_endpoint_auth_methods_supported, [
+      'client_secret_basic',
+      'client_secret_post',
+    ]);
+    assert.deepEqual(body.access_token_signing_alg_values_supported, ['ES256', 'RS256']);
+  });
+
+  it('generates and keeps a self-signed certificate per signing key', async () => {
+    const keysets = sts.app.get(KeysetService);
+    const certificates = sts.app.get(CertificateService);
+    const key = keysets.signingKey('edge');
+    const chain = await certificates.chainFor('edge', key);
+    assert.equal(chain.length, 1);
+    const certificate = new X509Certificate(Buffer.from(chain[0]!, 'base64'));
+    assert.ok(certificate.verify(certificate.publicKey), 'self-signed');
+    const jwk = certificate.publicKey.export({ format: 'jwk' });
+    assert.equal(jwk.x, key.publicJwk!.x);
+    assert.deepEqual(await certificates.chainFor('edge', key), chain);
+  });
+});
