@@ -8,6 +8,7 @@ import type { StsConfig } from './config/config';
 import { DatabaseModule } from './database/database.module';
 import { JwksModule } from './jwks/jwks.module';
 import { KeysModule } from './keys/keys.module';
+import { ExchangeModule } from './exchange/exchange.module';
 import { IntrospectModule } from './introspect/introspect.module';
 import { MetadataModule } from './metadata/metadata.module';
 import { TokenModule } from './token/token.module';
@@ -25,6 +26,7 @@ export class AppModule {
         TokenModule,
         MetadataModule,
         IntrospectModule,
+        ExchangeModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: StsErrorFilter }],
     };

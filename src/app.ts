@@ -45,8 +45,17 @@ export async function createApp(options: CreateAppOptions = {}): Promise<StsApp>
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, options.clock ?? systemClock, http),
     adapter,
-    { logger: options.logger ?? NEST_LOG_LEVELS[config.logLevel], abortOnError: false },
+    // rawBody: Optum's payloadhash needs the exact bytes of a forwarded body.
+    {
+      logger: options.logger ?? NEST_LOG_LEVELS[config.logLevel],
+      abortOnError: false,
+      rawBody: true,
+    },
   );
+  // Any other content type arrives as a Buffer; JSON-only routes refuse it with 415.
+  adapter
+    .getInstance()
+    .addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   app.enableShutdownHooks();
   setupSwagger(app);
   await app.init();

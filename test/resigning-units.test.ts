@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { ExchangeCache } from '../src/exchange/exchange-cache';
+import { ExchangeCache } from '../src/signing/exchange-cache';
 import { applyClaimEdits, decodeClaimValue } from '../src/signing/claims-transform';
 import { optumClaims, payloadHashOf } from '../src/signing/optum';
 
@@ -111,7 +111,7 @@ describe('exchange cache', () => {
     const cache = new ExchangeCache();
     const key = ExchangeCache.key('profile', 'v1', 'access', 'token');
     cache.set(key, { token: 't', mintedAt: 1000, exp: 1100 });
-    assert.equal(cache.get(key, 1089), 't');
+    assert.equal(cache.get(key, 1089)?.token, 't');
     assert.equal(cache.get(key, 1090), undefined, 'exactly 10% left is not enough');
     assert.equal(cache.get(key, 1091), undefined);
     assert.deepEqual([cache.hits, cache.misses], [1, 2]);
@@ -149,7 +149,7 @@ describe('exchange cache', () => {
     assert.ok(cache.size <= 5000, `size ${cache.size}`);
     assert.ok(cache.bytes <= 1024 * 1024, `bytes ${cache.bytes}`);
     assert.equal(
-      cache.get(ExchangeCache.key('p', 'v', 'access', 'token-99999'), 1),
+      cache.get(ExchangeCache.key('p', 'v', 'access', 'token-99999'), 1)?.token,
       minted,
       'most recent kept',
     );

@@ -46,13 +46,13 @@ export class ExchangeCache {
   }
 
   /** The cached token if it still has more than the configured share of its lifetime left. */
-  get(key: string, nowSeconds: number): string | undefined {
+  get(key: string, nowSeconds: number): CachedToken | undefined {
     const entry = this.lru.get(key);
     if (entry) {
       const lifetime = entry.exp - entry.mintedAt;
       if (entry.exp - nowSeconds > lifetime * this.options.minRemainingShare) {
         this.hits++;
-        return entry.token;
+        return entry;
       }
       this.lru.delete(key);
     }

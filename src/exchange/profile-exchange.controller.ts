@@ -1,0 +1,94 @@
+import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { validatedBody } from '../common/validated-body';
+import { ErrorResponse } from '../openapi/schemas';
+import type { TokenRequest } from '../verification/types';
+import { ExchangeRequestDto } from './exchange-request.dto';
+import {
+  ProfileExchangeService,
+  type ExchangeResult,
+  type UpstreamRequest,
+} from './profile-exchange.service';
+
+class ExchangeResponse {
+  @ApiPropertyOptional() access_token?: string;
+  @ApiPropertyOptional() channel_token?: string;
+  @ApiPropertyOptional({ description: 'Seconds until the re-signed access token expires' })
+  expires_in?: number;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { Authorization: 'Bearer eyJ…', 'X-Consumer-ID': '…', 'X-Consumer-Username': 'alice' },
+  })
+  headers!: Record<string, string>;
+}
+
+const isJson = (request: FastifyRequest): boolean =>
+  /^application\/([\w.+-]+\+)?json/i.test(request.headers['content-type'] ?? '');
+
+/** Tokens and upstream details from either body form: JSON (`{access_token, request}`) or the raw upstream body. */
+export function readExchangeRequest(request: FastifyRequest): {
+  tokens: TokenRequest;
+  upstream: UpstreamRequest;
+} {
+  const tokens: TokenRequest = {
+    headers: request.headers,
+    query: request.query as Record<string, string | string[] | undefined>,
+  };
+  if (isJson(request)) {
+    const body = validatedBody(ExchangeRequestDto, request.body ?? {});
+    tokens.body = { access_token: body.access_token, channel_token: body.channel_token };
+    return {
+      tokens,
+      upstream: {
+        method: body.request?.method,
+        uri: body.request?.uri,
+        bodySha256: body.request?.body_sha256,
+      },
+    };
+  }
+  const raw = (request as FastifyRequest & { rawBody?: Buffer }).rawBody ?? request.body;
+  return { tokens, upstream: { rawBody: Buffer.isBuffer(raw) ? raw : undefined } };
+}
+
+@ApiTags('exchange')
+@Controller('exchange')
+export class ProfileExchangeController {
+  constructor(private readonly exchange: ProfileExchangeService) {}
+
+  @Post(':profile')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Verify and re-sign the request tokens (Kong JWT Signer semantics)',
+    description:
+      'Tokens come from the headers/query/cookies the profile names, or from a JSON body `{access_token, channel_token, request: {method, uri, body_sha256}}`. Any non-JSON body is taken as the upstream request body itself (Optum `payloadhash`). `headers` is the complete set of upstream headers to apply.',
+  })
+  @ApiParam({ name: 'profile', example: 'api' })
+  @ApiBody({ type: ExchangeRequestDto, required: false })
+  @ApiOkResponse({ type: ExchangeResponse })
+  @ApiUnauthorizedResponse({ type: ErrorResponse })
+  @ApiForbiddenResponse({ type: ErrorResponse })
+  @ApiServiceUnavailableResponse({ type: ErrorResponse })
+  async exchangeProfile(
+    @Param('profile') profile: string,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ExchangeResult> {
+    const { tokens, upstream } = readExchangeRequest(request);
+    const result = await this.exchange.exchange(profile, tokens, upstream);
+    void reply.header('cache-control', 'no-store');
+    return result;
+  }
+}

@@ -1,0 +1,128 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, epochSeconds, type Clock } from '../common/clock';
+import { Errors } from '../common/errors';
+import { STS_CONFIG, type StsConfig } from '../config/config';
+import { DEFAULT_KEYSET } from '../keys/keyset.service';
+import { CertificateService } from '../signing/certificate.service';
+import { optumClaims, payloadHashOf } from '../signing/optum';
+import { slotSigning, upstreamHeader, type TokenSlot } from '../signing/profile-signing';
+import { ResigningService } from '../signing/resigning.service';
+import { VerificationService } from '../verification/verification.service';
+import type { ResolvedConsumer, TokenRequest } from '../verification/types';
+
+/** What the gateway tells us about the request it is about to proxy (for Optum mode). */
+export interface UpstreamRequest {
+  method?: string;
+  uri?: string;
+  /** Lowercase hex SHA-256 of the upstream body, computed by the caller. */
+  bodySha256?: string;
+  /** Or the upstream body itself. */
+  rawBody?: Buffer;
+}
+
+export interface ExchangeResult {
+  access_token?: string;
+  channel_token?: string;
+  expires_in?: number;
+  /** The complete set of upstream headers, ready to apply as-is. */
+  headers: Record<string, string>;
+}
+
+interface UpstreamJwtSettings {
+  keyset?: string;
+  header?: string;
+  ttl?: number;
+  payloadhash?: boolean;
+  x5c?: boolean;
+  audience?: string;
+}
+
+const SLOTS: readonly TokenSlot[] = ['access_token', 'channel_token'];
+
+/** `X-Consumer-*` headers as Kong sets them for a resolved consumer (seed 002). */
+export function consumerHeaders(consumer: ResolvedConsumer | undefined): Record<string, string> {
+  if (!consumer) return {};
+  const headers: Record<string, string> = { 'X-Consumer-ID': consumer.id };
+  if (consumer.custom_id) headers['X-Consumer-Custom-ID'] = consumer.custom_id;
+  if (consumer.username) headers['X-Consumer-Username'] = consumer.username;
+  if (consumer.credential) headers['X-Credential-Identifier'] = consumer.credential;
+  if (consumer.anonymous) headers['X-Anonymous-Consumer'] = 'true';
+  return headers;
+}
+
+/**
+ * `/exchange/{profile}` (and forward-auth): verify as the profile says, then re-sign each present
+ * token exactly as Kong JWT Signer does and assemble the upstream headers.
+ */
+@Injectable()
+export class ProfileExchangeService {
+  constructor(
+    private readonly verification: VerificationService,
+    private readonly resigning: ResigningService,
+    private readonly certificates: CertificateService,
+    @Inject(STS_CONFIG) private readonly config: StsConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async exchange(
+    profileName: string,
+    request: TokenRequest,
+    upstream: UpstreamRequest = {},
+  ): Promise<ExchangeResult> {
+    const result = await this.verification.verify(profileName, request);
+    const { profile } = result;
+    const headers: Record<string, string> = {};
+    const out: ExchangeResult = { headers };
+    const now = epochSeconds(this.clock);
+    for (const slot of SLOTS) {
+      const verified = result[slot];
+      if (!verified) continue;
+      const settings = slotSigning(profile, slot);
+      if (settings.originalHeader) headers[settings.originalHeader] = verified.token;
+      if (!settings.enabled || !settings.upstreamHeader) continue;
+      const minted = await this.resigning.resign(profile, slot, verified);
+      out[slot] = minted.token;
+      const [name, value] = upstreamHeader(settings.upstreamHeader, minted.token);
+      headers[name] = value;
+      if (minted.exp !== undefined && (slot === 'access_token' || out.expires_in === undefined)) {
+        out.expires_in = Math.max(0, minted.exp - now);
+      }
+    }
+    Object.assign(headers, consumerHeaders(result.consumer));
+    const optum = (profile as Record<string, unknown>).upstream_jwt as
+      UpstreamJwtSettings | undefined;
+    if (optum) {
+      const [name, value] = await this.optumHeader(optum, result.consumer, upstream, now);
+      headers[name] = value;
+    }
+    return out;
+  }
+
+  /** Optum's Kong Upstream JWT: a fresh short-lived token binding this request's body. */
+  private async optumHeader(
+    settings: UpstreamJwtSettings,
+    consumer: ResolvedConsumer | undefined,
+    upstream: UpstreamRequest,
+    now: number,
+  ): Promise<[string, string]> {
+    if (upstream.bodySha256 !== undefined && !/^([0-9a-f]{64})?$/.test(upstream.bodySha256)) {
+      throw Errors.invalidRequest(
+        'request.body_sha256 must be lowercase hex SHA-256 (or "" for no body)',
+      );
+    }
+    const claims = optumClaims({
+      nowSeconds: now,
+      ttlSeconds: settings.ttl ?? 60,
+      issuer: this.config.issuer,
+      audience: settings.audience ?? upstream.uri,
+      consumer: consumer && !consumer.anonymous ? consumer : undefined,
+      payloadHash: upstream.bodySha256 ?? payloadHashOf(upstream.rawBody),
+    });
+    if (settings.payloadhash === false) delete claims.payloadhash;
+    const key = await this.resigning.signingKeyFor(settings.keyset, undefined);
+    const x5c = settings.x5c
+      ? await this.certificates.chainFor(settings.keyset ?? DEFAULT_KEYSET, key)
+      : undefined;
+    return [settings.header ?? 'JWT', await this.resigning.sign(claims, key, { x5c })];
+  }
+}

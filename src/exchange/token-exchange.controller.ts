@@ -1,0 +1,74 @@
+import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBasicAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ClientAuthenticator } from '../clients/client-authenticator';
+import { ErrorResponse } from '../openapi/schemas';
+import { TokenExchangeService, type TokenExchangeResponse } from './token-exchange.service';
+import { TOKEN_EXCHANGE_GRANT, TOKEN_TYPES } from './token-types';
+
+@ApiTags('oauth')
+@Controller('exchange')
+export class TokenExchangeController {
+  constructor(
+    private readonly clients: ClientAuthenticator,
+    private readonly exchanges: TokenExchangeService,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'RFC 8693 token exchange (client-authenticated, form-encoded)' })
+  @ApiBasicAuth()
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['grant_type', 'subject_token', 'subject_token_type'],
+      properties: {
+        grant_type: { type: 'string', enum: [TOKEN_EXCHANGE_GRANT] },
+        subject_token: { type: 'string' },
+        subject_token_type: { type: 'string', example: TOKEN_TYPES.access_token },
+        actor_token: { type: 'string' },
+        actor_token_type: { type: 'string' },
+        requested_token_type: { type: 'string' },
+        audience: { type: 'string' },
+        resource: { type: 'string' },
+        scope: { type: 'string' },
+        client_id: { type: 'string' },
+        client_secret: { type: 'string' },
+      },
+    },
+  })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: {
+        access_token: { type: 'string' },
+        issued_token_type: { type: 'string' },
+        token_type: { type: 'string', example: 'Bearer' },
+        expires_in: { type: 'integer' },
+        scope: { type: 'string' },
+      },
+    },
+  })
+  @ApiBadRequestResponse({ type: ErrorResponse })
+  @ApiUnauthorizedResponse({ type: ErrorResponse })
+  async tokenExchange(
+    @Headers('authorization') authorization: string | undefined,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenExchangeResponse> {
+    void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    const form = this.clients.formOf(body);
+    const client = await this.clients.authenticate(authorization, form);
+    return this.exchanges.exchange(client, form);
+  }
+}

@@ -1,0 +1,123 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, epochSeconds, type Clock } from '../common/clock';
+import { STS_CONFIG, type StsConfig } from '../config/config';
+import { DEFAULT_EXCHANGE_CACHE, ExchangeCache } from './exchange-cache';
+import { isSigningAlgorithm } from '../keys/algorithms';
+import { DEFAULT_KEYSET, KeysetService } from '../keys/keyset.service';
+import type { SigningKey } from '../keys/signing-key';
+import type { Profile, VerifiedToken } from '../verification/types';
+import { applyClaimEdits } from './claims-transform';
+import { signCompact, type JwsHeaderExtras } from './jws';
+import { globalClaimEdits, slotSigning, type TokenSlot } from './profile-signing';
+
+export interface MintedToken {
+  token: string;
+  /** Epoch seconds, when the token has an `exp`. */
+  exp: number | undefined;
+}
+
+const isUrl = (value: string): boolean => /^https?:\/\//i.test(value);
+
+/**
+ * Kong JWT Signer's re-signing: the verified claims with Kong's edits, signed by the profile's
+ * keyset. Identical inputs within a profile version come from the exchange cache.
+ */
+@Injectable()
+export class ResigningService {
+  readonly cache = new ExchangeCache(DEFAULT_EXCHANGE_CACHE);
+  /** Signatures made (cache misses that reached signing); exposed for tests and metrics. */
+  signatures = 0;
+  private readonly fingerprints = new WeakMap<Profile, string>();
+  private readonly externalKeysets = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly keysets: KeysetService,
+    @Inject(STS_CONFIG) private readonly config: StsConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    keysets.onRotation(() => this.cache.clear());
+  }
+
+  async resign(profile: Profile, slot: TokenSlot, verified: VerifiedToken): Promise<MintedToken> {
+    const settings = slotSigning(profile, slot);
+    const now = epochSeconds(this.clock);
+    const cacheKey = ExchangeCache.key(
+      profile.name,
+      this.fingerprint(profile),
+      slot,
+      verified.token,
+      JSON.stringify(verified.claims),
+    );
+    const cached = this.cache.get(cacheKey, now);
+    if (cached) return { token: cached.token, exp: cached.exp };
+
+    const global = globalClaimEdits(profile);
+    const claims = applyClaimEdits(verified.claims, {
+      issuer: settings.issuer ?? this.config.issuer,
+      upstreamLeeway: settings.upstreamLeeway,
+      remove: settings.remove,
+      globalSet: global.set,
+      set: settings.set,
+      add: settings.add,
+      globalAdd: global.add,
+    });
+    const key = await this.signingKeyFor(settings.keyset, settings.algorithm, settings.keysetAuth);
+    const token = await this.sign(claims, key);
+    const exp = typeof claims.exp === 'number' ? claims.exp : undefined;
+    if (exp !== undefined) this.cache.set(cacheKey, { token, mintedAt: now, exp });
+    return { token, exp };
+  }
+
+  async sign(claims: object, key: SigningKey, extras?: JwsHeaderExtras): Promise<string> {
+    this.signatures++;
+    return signCompact(claims, key, extras);
+  }
+
+  /**
+   * The key for a profile's `*_keyset` and `*_signing_algorithm`: a URL is an external private JWKS
+   * (key chosen by `alg`); a name is our keyset, created on first use; no keyset means `default`
+   * for RS256 and `default-<alg>` for other algorithms. Without an algorithm, the keyset's own
+   * current key signs (RS256 when the keyset must be created).
+   */
+  async signingKeyFor(
+    keyset: string | undefined,
+    algorithm: string | undefined,
+    auth: { username?: string; password?: string } = {},
+  ): Promise<SigningKey> {
+    if (algorithm !== undefined && !isSigningAlgorithm(algorithm)) {
+      throw new Error(`unsupported signing algorithm ${algorithm}`);
+    }
+    const alg = algorithm;
+    if (keyset && isUrl(keyset)) {
+      const name = `url:${keyset}`;
+      let registered = this.externalKeysets.get(name);
+      if (!registered) {
+        const headers: Record<string, string> = {};
+        if (auth.username !== undefined) {
+          headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password ?? ''}`).toString('base64')}`;
+        }
+        registered = this.keysets.registerExternal(name, { url: keyset, headers });
+        registered.catch(() => this.externalKeysets.delete(name));
+        this.externalKeysets.set(name, registered);
+      }
+      await registered;
+      return this.keysets.signingKey(name, alg ? { alg } : {});
+    }
+    const name =
+      keyset ??
+      (alg === undefined || alg === 'RS256' ? DEFAULT_KEYSET : `${DEFAULT_KEYSET}-${alg}`);
+    if (!this.keysets.has(name))
+      await this.keysets.ensureKeyset({ name, algorithm: alg ?? 'RS256' });
+    return this.keysets.signingKey(name, { alg });
+  }
+
+  /** Profile versions: an edited profile is a new object, so cached tokens of the old one never match. */
+  private fingerprint(profile: Profile): string {
+    let fingerprint = this.fingerprints.get(profile);
+    if (!fingerprint) {
+      fingerprint = ExchangeCache.key(JSON.stringify(profile));
+      this.fingerprints.set(profile, fingerprint);
+    }
+    return fingerprint;
+  }
+}
