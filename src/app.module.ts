@@ -8,6 +8,7 @@ import type { StsConfig } from './config/config';
 import { DatabaseModule } from './database/database.module';
 import { JwksModule } from './jwks/jwks.module';
 import { KeysModule } from './keys/keys.module';
+import { AuthzModule } from './authz/authz.module';
 import { ExchangeModule } from './exchange/exchange.module';
 import { IntrospectModule } from './introspect/introspect.module';
 import { MetadataModule } from './metadata/metadata.module';
@@ -27,6 +28,7 @@ export class AppModule {
         MetadataModule,
         IntrospectModule,
         ExchangeModule,
+        AuthzModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: StsErrorFilter }],
     };

@@ -3,6 +3,8 @@ import { type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
+import { forwardAuthRoutes } from './authz/forward-auth.routes';
+import { ForwardAuthService } from './authz/forward-auth.service';
 import { systemClock, type Clock } from './common/clock';
 import { BODY_LIMIT_BYTES } from './common/error.filter';
 import { OutboundHttp } from './common/outbound-http';
@@ -56,6 +58,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<StsApp>
   adapter
     .getInstance()
     .addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  await adapter.getInstance().register(forwardAuthRoutes(app.get(ForwardAuthService)));
   app.enableShutdownHooks();
   setupSwagger(app);
   await app.init();

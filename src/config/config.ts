@@ -22,6 +22,8 @@ export interface StsConfig {
   readonly issuer: string;
   readonly logLevel: LogLevel;
   readonly allowInsecureHttp: boolean;
+  /** Proxies (addresses, CIDRs or proxy-addr keywords) allowed to set X-Forwarded-* for /authz. */
+  readonly trustedProxies: readonly string[];
   /** Path of the declarative file that was loaded, if any. */
   readonly configFile: string | undefined;
   readonly file: Readonly<FileConfig>;
@@ -39,6 +41,7 @@ const ENV_KEYS = [
   'NODE_ENV',
   'STS_ALLOW_INSECURE_HTTP',
   'STS_DATA_DIR',
+  'STS_TRUSTED_PROXIES',
 ] as const;
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -181,6 +184,9 @@ export function loadConfig(environment: Environment = process.env): StsConfig {
     ),
     logLevel: env.value.LOG_LEVEL,
     allowInsecureHttp: env.value.STS_ALLOW_INSECURE_HTTP,
+    trustedProxies: env.value.STS_TRUSTED_PROXIES.split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
     configFile,
     file,
   });

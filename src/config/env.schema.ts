@@ -35,6 +35,8 @@ export class EnvironmentVariables {
   @IsOptional() @IsIn(LOG_LEVELS) LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
   @IsOptional() @IsString() NODE_ENV?: string;
   @IsOptional() @Transform(toBoolean) @IsBoolean() STS_ALLOW_INSECURE_HTTP: boolean = false;
+  /** Addresses whose X-Forwarded-* / X-Original-* headers /authz trusts (proxy-addr syntax). */
+  @IsOptional() @IsString() STS_TRUSTED_PROXIES: string = 'loopback';
   /** Where the SQLite file and the development master key live; `./data` by default. */
   @IsOptional() @IsString() STS_DATA_DIR: string = './data';
 }

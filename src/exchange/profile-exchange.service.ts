@@ -39,15 +39,19 @@ interface UpstreamJwtSettings {
 
 const SLOTS: readonly TokenSlot[] = ['access_token', 'channel_token'];
 
-/** `X-Consumer-*` headers as Kong sets them for a resolved consumer (seed 002). */
+/**
+ * `X-Consumer-*` headers as Kong sets them for a resolved consumer (seed 002). All of them are
+ * always present, empty when unknown, so a gateway that copies them overwrites whatever the
+ * client sent under those names.
+ */
 export function consumerHeaders(consumer: ResolvedConsumer | undefined): Record<string, string> {
-  if (!consumer) return {};
-  const headers: Record<string, string> = { 'X-Consumer-ID': consumer.id };
-  if (consumer.custom_id) headers['X-Consumer-Custom-ID'] = consumer.custom_id;
-  if (consumer.username) headers['X-Consumer-Username'] = consumer.username;
-  if (consumer.credential) headers['X-Credential-Identifier'] = consumer.credential;
-  if (consumer.anonymous) headers['X-Anonymous-Consumer'] = 'true';
-  return headers;
+  return {
+    'X-Consumer-ID': consumer?.id ?? '',
+    'X-Consumer-Custom-ID': consumer?.custom_id ?? '',
+    'X-Consumer-Username': consumer?.username ?? '',
+    'X-Credential-Identifier': consumer?.credential ?? '',
+    'X-Anonymous-Consumer': consumer?.anonymous ? 'true' : '',
+  };
 }
 
 /**
@@ -75,9 +79,13 @@ export class ProfileExchangeService {
     const out: ExchangeResult = { headers };
     const now = epochSeconds(this.clock);
     for (const slot of SLOTS) {
+      const settings = slotSigning(profile, slot);
+      // Headers we own are always sent (empty without a token) so client values never survive.
+      if (settings.originalHeader) headers[settings.originalHeader] = '';
+      if (settings.enabled && settings.upstreamHeader)
+        headers[upstreamHeader(settings.upstreamHeader, '')[0]] = '';
       const verified = result[slot];
       if (!verified) continue;
-      const settings = slotSigning(profile, slot);
       if (settings.originalHeader) headers[settings.originalHeader] = verified.token;
       if (!settings.enabled || !settings.upstreamHeader) continue;
       const minted = await this.resigning.resign(profile, slot, verified);

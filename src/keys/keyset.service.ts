@@ -110,6 +110,11 @@ export class KeysetService implements OnModuleInit, OnModuleDestroy {
     return this.keysets.has(name);
   }
 
+  /** The algorithm of a stored keyset (undefined when unknown or external). */
+  algorithmOf(name: string): SigningAlgorithm | undefined {
+    return this.keysets.get(name)?.algorithm;
+  }
+
   /** Called with the keyset name after every rotation (caches of minted tokens drop theirs). */
   onRotation(listener: (keyset: string) => void): void {
     this.rotationListeners.push(listener);

@@ -75,9 +75,8 @@ export class ResigningService {
 
   /**
    * The key for a profile's `*_keyset` and `*_signing_algorithm`: a URL is an external private JWKS
-   * (key chosen by `alg`); a name is our keyset, created on first use; no keyset means `default`
-   * for RS256 and `default-<alg>` for other algorithms. Without an algorithm, the keyset's own
-   * current key signs (RS256 when the keyset must be created).
+   * (key chosen by `alg`); a name is our keyset, created on first use (`default` when unset).
+   * Without an algorithm, the keyset's own current key signs (RS256 when it must be created).
    */
   async signingKeyFor(
     keyset: string | undefined,
@@ -103,9 +102,12 @@ export class ResigningService {
       await registered;
       return this.keysets.signingKey(name, alg ? { alg } : {});
     }
+    const base = keyset ?? DEFAULT_KEYSET;
+    // Kong keeps keys of every algorithm under one keyset name; ours hold one algorithm each, so
+    // another algorithm under the same name lives in `<name>-<alg>`.
+    const existing = this.keysets.algorithmOf(base);
     const name =
-      keyset ??
-      (alg === undefined || alg === 'RS256' ? DEFAULT_KEYSET : `${DEFAULT_KEYSET}-${alg}`);
+      alg === undefined || existing === undefined || existing === alg ? base : `${base}-${alg}`;
     if (!this.keysets.has(name))
       await this.keysets.ensureKeyset({ name, algorithm: alg ?? 'RS256' });
     return this.keysets.signingKey(name, { alg });

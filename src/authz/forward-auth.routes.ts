@@ -1,0 +1,35 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ForwardAuthService } from './forward-auth.service';
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/**
+ * `ANY /authz/{profile}` and `/authz/{profile}/*`, in an encapsulated Fastify context whose only
+ * content-type parser ignores the body: a forwarded request is never parsed, so no content type
+ * or size can make Fastify answer 400/413/415 here.
+ */
+export function forwardAuthRoutes(forwardAuth: ForwardAuthService) {
+  return (instance: FastifyInstance, _options: unknown, done: (err?: Error) => void): void => {
+    instance.removeAllContentTypeParsers();
+    instance.addContentTypeParser('*', (_request, _payload, parsed) => parsed(null, undefined));
+    const handler = async (
+      request: FastifyRequest<{ Params: { profile: string; '*'?: string } }>,
+      reply: FastifyReply,
+    ) => {
+      const prefix = `/authz/${encodeURIComponent(request.params.profile)}`;
+      const suffix = request.url.startsWith(prefix) ? request.url.slice(prefix.length) : '/';
+      const answer = await forwardAuth.authorize({
+        profile: request.params.profile,
+        method: request.method,
+        suffix,
+        headers: request.headers,
+        remoteAddress: request.socket.remoteAddress ?? '',
+      });
+      return reply.status(answer.status).headers(answer.headers).send();
+    };
+    for (const url of ['/authz/:profile', '/authz/:profile/*']) {
+      instance.route({ method: [...METHODS], url, handler, exposeHeadRoute: false });
+    }
+    done();
+  };
+}

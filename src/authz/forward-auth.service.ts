@@ -1,0 +1,103 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import proxyAddr from '@fastify/proxy-addr';
+import { StsError } from '../common/errors';
+import { STS_CONFIG, type StsConfig } from '../config/config';
+import { ProfileExchangeService } from '../exchange/profile-exchange.service';
+
+export interface ForwardAuthRequest {
+  profile: string;
+  method: string;
+  /** The path after `/authz/{profile}` plus the query string, as received. */
+  suffix: string;
+  headers: Record<string, string | string[] | undefined>;
+  remoteAddress: string;
+}
+
+export interface ForwardAuthAnswer {
+  status: 200 | 401 | 403;
+  headers: Record<string, string>;
+}
+
+/** Alias for gateways that cannot overwrite `Authorization` from an auth response (Caddy, Traefik). */
+export const AUTHORIZATION_ALIAS = 'X-Sts-Authorization';
+
+const first = (value: string | string[] | undefined): string | undefined =>
+  Array.isArray(value) ? value[0] : value;
+
+/**
+ * Forward-auth for nginx `auth_request`, Envoy `ext_authz`, Traefik ForwardAuth and Caddy
+ * `forward_auth`: the exchange result as response headers on `200`, or `401`/`403` with
+ * `WWW-Authenticate`. Every other outcome — bad request, unknown profile, IdP down, internal
+ * error — is answered `401`: nginx turns any other status into a 500 for the client, and an Envoy
+ * with `failure_mode_allow` would let a 5xx through.
+ */
+@Injectable()
+export class ForwardAuthService {
+  private readonly logger = new Logger(ForwardAuthService.name);
+  private readonly trusted: (address: string, hop: number) => boolean;
+
+  constructor(
+    private readonly exchange: ProfileExchangeService,
+    @Inject(STS_CONFIG) config: StsConfig,
+  ) {
+    this.trusted = proxyAddr.compile([...config.trustedProxies]);
+  }
+
+  async authorize(request: ForwardAuthRequest): Promise<ForwardAuthAnswer> {
+    try {
+      const original = this.originalRequest(request);
+      const query = Object.fromEntries(new URL(original.uri, 'http://authz.invalid').searchParams);
+      const result = await this.exchange.exchange(
+        request.profile,
+        { headers: request.headers, query },
+        { method: original.method, uri: original.uri },
+      );
+      const headers: Record<string, string> = { 'Cache-Control': 'no-store', ...result.headers };
+      headers[AUTHORIZATION_ALIAS] = result.access_token ? `Bearer ${result.access_token}` : '';
+      return { status: 200, headers };
+    } catch (err) {
+      return this.denial(err);
+    }
+  }
+
+  /** Original method and URI: from the proxy's headers only when the caller is a trusted proxy. */
+  private originalRequest(request: ForwardAuthRequest): { method: string; uri: string } {
+    const fallback = {
+      method: request.method,
+      uri: request.suffix.startsWith('/') ? request.suffix : `/${request.suffix}`,
+    };
+    if (!this.trusted(request.remoteAddress, 0)) return fallback;
+    const h = request.headers;
+    const uri = first(h['x-forwarded-uri']) ?? first(h['x-original-uri']);
+    const method = first(h['x-forwarded-method']) ?? first(h['x-original-method']);
+    return { method: method ?? fallback.method, uri: uri ?? fallback.uri };
+  }
+
+  private denial(err: unknown): ForwardAuthAnswer {
+    if (err instanceof StsError && (err.status === 401 || err.status === 403)) {
+      return { status: err.status, headers: { 'Cache-Control': 'no-store', ...err.headers } };
+    }
+    if (err instanceof StsError) {
+      this.logger.warn(`forward-auth denied after ${err.code}: ${err.description}`);
+    } else {
+      this.logger.error(
+        `forward-auth internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
+    }
+    const realm =
+      err instanceof StsError
+        ? (/realm="([^"]*)"/.exec(err.headers['www-authenticate'] ?? '')?.[1] ?? 'sts')
+        : 'sts';
+    const description =
+      err instanceof StsError && err.status === 503
+        ? 'identity provider unavailable'
+        : 'request not authorized';
+    return {
+      status: 401,
+      headers: {
+        'Cache-Control': 'no-store',
+        'WWW-Authenticate': `Bearer realm="${realm}", error="invalid_token", error_description="${description}"`,
+      },
+    };
+  }
+}
