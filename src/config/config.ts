@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { parseDurationSeconds } from './duration';
 import { EnvironmentVariables, type LOG_LEVELS } from './env.schema';
 import { FileConfig } from './file.schema';
 import { ConfigError, type ConfigProblem, validateConfig } from './validate';
@@ -22,6 +23,14 @@ export interface StsConfig {
   readonly issuer: string;
   readonly logLevel: LogLevel;
   readonly allowInsecureHttp: boolean;
+  /** Bearer token protecting `GET /metrics`, if set. */
+  readonly metricsToken: string | undefined;
+  /** Bound on waiting for in-flight requests at shutdown. */
+  readonly shutdownTimeoutMs: number;
+  /** Per-client limit of the routes marked `@RateLimited()`. */
+  readonly rateLimit: { readonly limit: number; readonly windowMs: number };
+  /** Fastify's `trustProxy`: which peers may tell us the client address. */
+  readonly trustProxy: boolean | number | readonly string[];
   /** Path of the declarative file that was loaded, if any. */
   readonly configFile: string | undefined;
   readonly file: Readonly<FileConfig>;
@@ -39,11 +48,23 @@ const ENV_KEYS = [
   'NODE_ENV',
   'STS_ALLOW_INSECURE_HTTP',
   'STS_DATA_DIR',
+  'STS_METRICS_TOKEN',
+  'STS_SHUTDOWN_TIMEOUT',
+  'STS_RATE_LIMIT_MAX',
+  'STS_RATE_LIMIT_WINDOW',
+  'STS_TRUST_PROXY',
 ] as const;
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 const DEFAULT_CONFIG_FILE = './sts.config.yaml';
+
+function parseTrustProxy(value: string | undefined): StsConfig['trustProxy'] {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((entry) => entry.trim());
+}
 
 function readDeclarativeFile(path: string): { data: unknown; problems: ConfigProblem[] } {
   let text: string;
@@ -142,6 +163,9 @@ export function loadConfig(environment: Environment = process.env): StsConfig {
   }
   const env = validateConfig(EnvironmentVariables, picked);
   const problems = [...env.problems];
+  if (parseDurationSeconds(env.value.STS_RATE_LIMIT_WINDOW) === 0) {
+    problems.push({ path: 'STS_RATE_LIMIT_WINDOW', message: 'must be longer than 0s' });
+  }
 
   const explicitFile = env.value.STS_CONFIG;
   const configFile =
@@ -181,6 +205,13 @@ export function loadConfig(environment: Environment = process.env): StsConfig {
     ),
     logLevel: env.value.LOG_LEVEL,
     allowInsecureHttp: env.value.STS_ALLOW_INSECURE_HTTP,
+    metricsToken: env.value.STS_METRICS_TOKEN,
+    shutdownTimeoutMs: parseDurationSeconds(env.value.STS_SHUTDOWN_TIMEOUT)! * 1000,
+    rateLimit: {
+      limit: env.value.STS_RATE_LIMIT_MAX,
+      windowMs: parseDurationSeconds(env.value.STS_RATE_LIMIT_WINDOW)! * 1000,
+    },
+    trustProxy: parseTrustProxy(env.value.STS_TRUST_PROXY),
     configFile,
     file,
   });

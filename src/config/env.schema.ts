@@ -10,7 +10,9 @@ import {
   Matches,
   Max,
   Min,
+  MinLength,
 } from 'class-validator';
+import { IsDuration } from './duration';
 
 const toBoolean = ({ value }: { value: unknown }): unknown =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
@@ -37,4 +39,20 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBoolean) @IsBoolean() STS_ALLOW_INSECURE_HTTP: boolean = false;
   /** Where the SQLite file and the development master key live; `./data` by default. */
   @IsOptional() @IsString() STS_DATA_DIR: string = './data';
+  /** Bearer token required by `GET /metrics`; unset = open (scrape over a private network). */
+  @IsOptional() @IsString() @MinLength(16) STS_METRICS_TOKEN?: string;
+  /** How long SIGTERM waits for in-flight requests before closing their connections. */
+  @IsOptional() @IsDuration() STS_SHUTDOWN_TIMEOUT: string = '10s';
+  /** Requests one client address may make per window on rate-limited routes (admin, RFC 8693). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) STS_RATE_LIMIT_MAX: number = 300;
+  @IsOptional() @IsDuration() STS_RATE_LIMIT_WINDOW: string = '1m';
+  /**
+   * Which proxies may set X-Forwarded-For (client address for logs and rate limits): `true`,
+   * a hop count, or a comma-separated list of addresses/CIDRs. Unset = the socket's peer.
+   */
+  @IsOptional()
+  @Matches(/^(true|false|\d+|[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*)$/, {
+    message: 'STS_TRUST_PROXY must be true, false, a hop count or a list of addresses/CIDRs',
+  })
+  STS_TRUST_PROXY?: string;
 }
