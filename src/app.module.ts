@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { Clock } from './common/clock';
 import { CommonModule } from './common/common.module';
@@ -6,21 +6,39 @@ import { StsErrorFilter } from './common/error.filter';
 import type { OutboundHttp } from './common/outbound-http';
 import type { StsConfig } from './config/config';
 import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
 import { JwksModule } from './jwks/jwks.module';
 import { KeysModule } from './keys/keys.module';
+import { RateLimitModule } from './limits/rate-limit';
+import type { Logger } from './logging/logger';
+import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { TokenModule } from './token/token.module';
+
+export type ExtraModule = Type | DynamicModule;
 
 @Module({})
 export class AppModule {
-  static forRoot(config: StsConfig, clock: Clock, http: OutboundHttp): DynamicModule {
+  static forRoot(
+    config: StsConfig,
+    clock: Clock,
+    http: OutboundHttp,
+    logger: Logger,
+    extraModules: ExtraModule[] = [],
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
         CommonModule.forRoot(config, clock, http),
+        LoggingModule.forRoot(logger),
         DatabaseModule,
         KeysModule,
+        MetricsModule,
+        HealthModule,
+        RateLimitModule,
         JwksModule,
         TokenModule,
+        ...extraModules,
       ],
       providers: [{ provide: APP_FILTER, useClass: StsErrorFilter }],
     };
