@@ -1,67 +1,83 @@
 import 'reflect-metadata';
-import { type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppModule } from './app.module';
+import { LogController } from 'fastify';
+import type { DestinationStream } from 'pino';
+import { AppModule, type ExtraModule } from './app.module';
 import { forwardAuthRoutes } from './authz/forward-auth.routes';
 import { ForwardAuthService } from './authz/forward-auth.service';
 import { systemClock, type Clock } from './common/clock';
-import { BODY_LIMIT_BYTES } from './common/error.filter';
 import { OutboundHttp } from './common/outbound-http';
 import { loadConfig, type Environment, type StsConfig } from './config/config';
+import { installConnectionDraining } from './lifecycle/graceful-shutdown';
+import { installServerLimits, SERVER_LIMITS } from './limits/server-limits';
+import { installAccessLog } from './logging/access-log';
+import { createLogger, requestIdFor, type Logger } from './logging/logger';
+import { PinoNestLogger } from './logging/nest-logger';
+import { installHttpMetrics } from './metrics/http-metrics';
+import { MetricsService } from './metrics/metrics.service';
 import { setupSwagger } from './openapi/swagger';
 
 export interface CreateAppOptions {
   /** Environment to read instead of `process.env` (tests pass their own). */
   env?: Environment;
   clock?: Clock;
-  /** Nest log levels; `false` silences start-up logs. */
-  logger?: LogLevel[] | false;
+  /** `false` silences every log line whatever `LOG_LEVEL` says. */
+  logger?: false;
+  /** Where JSON log lines go instead of stdout (tests capture them). */
+  logStream?: DestinationStream;
   /** Extra trusted CAs for outbound calls (tests with local TLS servers). */
   outboundCa?: string[];
+  /** Modules mounted beside the service's own (tests mount probe routes). */
+  extraModules?: ExtraModule[];
 }
 
 export interface StsApp {
   app: NestFastifyApplication;
   config: StsConfig;
+  /** The app's root logger; request logs are its children, with `reqId`. */
+  logger: Logger;
 }
 
-const NEST_LOG_LEVELS: Record<StsConfig['logLevel'], LogLevel[] | false> = {
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-  silent: false,
-};
-
+/** Fastify's forms: a list is copied (the config is frozen), a hop count becomes its function. */
 /** The one factory of the service: `main.ts` listens on it, e2e tests inject into it. */
 export async function createApp(options: CreateAppOptions = {}): Promise<StsApp> {
   const config = loadConfig(options.env ?? process.env);
+  const logger = createLogger({
+    level: options.logger === false ? 'silent' : config.logLevel,
+    stream: options.logStream,
+  });
   const http = new OutboundHttp({
     allowInsecureHttp: config.allowInsecureHttp,
     ca: options.outboundCa,
   });
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES });
+  const adapter = new FastifyAdapter({
+    ...SERVER_LIMITS,
+    trustProxy: [...config.trustedProxies],
+    loggerInstance: logger,
+    // Our access log writes the one line per request; Fastify's two would carry the raw URL.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
+    genReqId: requestIdFor,
+    requestIdHeader: false,
+  });
+  const fastify = adapter.getInstance();
+  installAccessLog(fastify);
+  installServerLimits(fastify);
+  installConnectionDraining(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, options.clock ?? systemClock, http),
+    AppModule.forRoot(config, options.clock ?? systemClock, http, logger, options.extraModules),
     adapter,
     // rawBody: Optum's payloadhash needs the exact bytes of a forwarded body.
-    {
-      logger: options.logger ?? NEST_LOG_LEVELS[config.logLevel],
-      abortOnError: false,
-      rawBody: true,
-    },
+    { logger: new PinoNestLogger(logger), abortOnError: false, rawBody: true },
   );
   // Any other content type arrives as a Buffer; JSON-only routes refuse it with 415.
-  adapter
-    .getInstance()
-    .addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-  await adapter.getInstance().register(forwardAuthRoutes(app.get(ForwardAuthService)));
-  app.enableShutdownHooks();
+  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) =>
+    done(null, body),
+  );
+  await fastify.register(forwardAuthRoutes(app.get(ForwardAuthService)));
+  installHttpMetrics(fastify, app.get(MetricsService));
   setupSwagger(app);
   await app.init();
-  await app.getHttpAdapter().getInstance().ready();
-  return { app, config };
+  await fastify.ready();
+  return { app, config, logger };
 }

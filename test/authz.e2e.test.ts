@@ -11,7 +11,8 @@ describe('ANY /authz/{profile} (forward-auth)', () => {
   let sts: TestSts;
   let idp: TestIdp;
   const now = () => Math.floor(Date.now() / 1000);
-  const token = (claims: Record<string, unknown> = {}) => idp.sign({ sub: 'alice', scope: 'read', exp: now() + 600, ...claims });
+  const token = (claims: Record<string, unknown> = {}) =>
+    idp.sign({ sub: 'alice', scope: 'read', exp: now() + 600, ...claims });
 
   before(async () => {
     idp = await startIdp();
@@ -36,7 +37,8 @@ describe('ANY /authz/{profile} (forward-auth)', () => {
     await idp.close();
   });
 
-  const authz = (options: Partial<InjectOptions> & { url?: string }) => sts.inject({ method: 'GET', url: '/authz/api', ...options });
+  const authz = (options: Partial<InjectOptions> & { url?: string }) =>
+    sts.inject({ method: 'GET', url: '/authz/api', ...options });
 
   it('answers exactly 200 with an empty body and the upstream headers', async () => {
     const res = await authz({ headers: { authorization: `Bearer ${await token()}` } });
@@ -61,19 +63,30 @@ describe('ANY /authz/{profile} (forward-auth)', () => {
     }
     const bodies: [string, string | Buffer][] = [
       ['application/json', '{"broken": '],
-      ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--\r\n'],
+      [
+        'multipart/form-data; boundary=x',
+        '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--\r\n',
+      ],
       ['application/x-www-form-urlencoded', '%%%'],
       ['application/octet-stream', Buffer.alloc(2 * 1024 * 1024, 1)],
       ['text/plain', 'hello'],
     ];
     for (const [contentType, payload] of bodies) {
-      const res = await authz({ method: 'POST', headers: { ...headers, 'content-type': contentType }, payload });
+      const res = await authz({
+        method: 'POST',
+        headers: { ...headers, 'content-type': contentType },
+        payload,
+      });
       assert.equal(res.statusCode, 200, `${contentType}: ${res.statusCode}`);
     }
   });
 
   it('takes the original URI from a trusted proxy (Optum aud) and ignores it otherwise', async () => {
-    const headers = { authorization: `Bearer ${await token()}`, 'x-forwarded-uri': '/orders?id=7', 'x-forwarded-method': 'POST' };
+    const headers = {
+      authorization: `Bearer ${await token()}`,
+      'x-forwarded-uri': '/orders?id=7',
+      'x-forwarded-method': 'POST',
+    };
     const res = await authz({ headers });
     assert.equal(decodeJwt(String(res.headers.jwt)).aud, '/orders?id=7');
     const untrusting = await startSts({
@@ -86,11 +99,37 @@ describe('ANY /authz/{profile} (forward-auth)', () => {
   });
 
   const denials: [string, () => Promise<InjectOptions>, number, RegExp][] = [
-    ['no token', async () => ({ url: '/authz/api' }), 401, /^Bearer realm="[^"]+"$/],
-    ['an expired token', async () => ({ url: '/authz/api', headers: { authorization: `Bearer ${await token({ exp: now() - 3600 })}` } }), 401, /error="invalid_token"/],
-    ['a token lacking the scope', async () => ({ url: '/authz/api', headers: { authorization: `Bearer ${await token({ scope: 'write' })}` } }), 403, /error="insufficient_scope"/],
-    ['an unknown profile', async () => ({ url: '/authz/nope', headers: { authorization: `Bearer ${await token()}` } }), 401, /error="invalid_token"/],
-    ['an unreachable identity provider', async () => ({ url: '/authz/down', headers: { authorization: `Bearer ${await token()}` } }), 401, /error="invalid_token"/],
+    ['no token', () => Promise.resolve({ url: '/authz/api' }), 401, /^Bearer realm="[^"]+"$/],
+    [
+      'an expired token',
+      async () => ({
+        url: '/authz/api',
+        headers: { authorization: `Bearer ${await token({ exp: now() - 3600 })}` },
+      }),
+      401,
+      /error="invalid_token"/,
+    ],
+    [
+      'a token lacking the scope',
+      async () => ({
+        url: '/authz/api',
+        headers: { authorization: `Bearer ${await token({ scope: 'write' })}` },
+      }),
+      403,
+      /error="insufficient_scope"/,
+    ],
+    [
+      'an unknown profile',
+      async () => ({ url: '/authz/nope', headers: { authorization: `Bearer ${await token()}` } }),
+      401,
+      /error="invalid_token"/,
+    ],
+    [
+      'an unreachable identity provider',
+      async () => ({ url: '/authz/down', headers: { authorization: `Bearer ${await token()}` } }),
+      401,
+      /error="invalid_token"/,
+    ],
   ];
   for (const [name, build, status, challenge] of denials) {
     it(`${name} → ${status} with WWW-Authenticate and an empty body`, async () => {

@@ -134,4 +134,37 @@ describe('configuration', () => {
     assert.equal(parseDurationSeconds('soon'), undefined);
     assert.equal(parseDurationSeconds(-1), undefined);
   });
+
+  it('reads the operations variables', () => {
+    const dir = tempDir();
+    const defaults = loadConfig({ STS_DATA_DIR: dir });
+    assert.equal(defaults.shutdownTimeoutMs, 10_000);
+    assert.deepEqual({ ...defaults.rateLimit }, { limit: 300, windowMs: 60_000 });
+    assert.deepEqual([...defaults.trustedProxies], ['loopback']);
+    assert.equal(defaults.metricsToken, undefined);
+    const set = loadConfig({
+      STS_DATA_DIR: dir,
+      STS_SHUTDOWN_TIMEOUT: '30s',
+      STS_RATE_LIMIT_MAX: '20',
+      STS_RATE_LIMIT_WINDOW: '10s',
+      STS_TRUSTED_PROXIES: '10.0.0.0/8, 127.0.0.1',
+      STS_METRICS_TOKEN: 'a-long-enough-scrape-token',
+    });
+    assert.equal(set.shutdownTimeoutMs, 30_000);
+    assert.deepEqual({ ...set.rateLimit }, { limit: 20, windowMs: 10_000 });
+    assert.deepEqual([...set.trustedProxies], ['10.0.0.0/8', '127.0.0.1']);
+    const problems = problemsOf({
+      STS_DATA_DIR: dir,
+      STS_TRUSTED_PROXIES: 'everyone',
+      STS_METRICS_TOKEN: 'short',
+      STS_RATE_LIMIT_WINDOW: '0s',
+      STS_SHUTDOWN_TIMEOUT: 'soon',
+    });
+    assert.deepEqual(problems.map((p) => p.split(':')[0]).sort(), [
+      'STS_METRICS_TOKEN',
+      'STS_RATE_LIMIT_WINDOW',
+      'STS_SHUTDOWN_TIMEOUT',
+      'STS_TRUSTED_PROXIES',
+    ]);
+  });
 });

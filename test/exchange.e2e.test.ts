@@ -3,7 +3,6 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { decodeProtectedHeader, type JWK } from 'jose';
 import { KeysetService } from '../src/keys/keyset.service';
-import { ResigningService } from '../src/signing/resigning.service';
 import { startSts, verifyWithPyJwt, type TestSts } from './helpers';
 import { startIdp, type TestIdp } from './idp';
 
@@ -30,7 +29,11 @@ describe('POST /exchange/{profile} (Kong JWT Signer re-signing)', () => {
             remove_access_token_claims: ['drop', 'keep_removed'],
             set_claims: { both: '"global-set"', global_set_only: '"gs"', existing: '"global-set"' },
             set_access_token_claims: { both: '"token-set"' },
-            add_access_token_claims: { keep_removed: '"token-add"', existing: '"token-add"', fresh: '"token-add"' },
+            add_access_token_claims: {
+              keep_removed: '"token-add"',
+              existing: '"token-add"',
+              fresh: '"token-add"',
+            },
             add_claims: { fresh: '"global-add"', global_add_only: '[1,2]', sub: '"never"' },
           },
           {
@@ -73,14 +76,30 @@ describe('POST /exchange/{profile} (Kong JWT Signer re-signing)', () => {
     sts.inject({
       method: 'POST',
       url: `/exchange/${profile}`,
-      headers: { ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: {
+        ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
       payload: typeof payload === 'object' ? JSON.stringify(payload) : payload,
     });
-  const jwks = async () => (await sts.inject({ url: '/.well-known/jwks.json' })).json<{ keys: JWK[] }>();
-  type ExchangeBody = { access_token?: string; channel_token?: string; expires_in?: number; headers: Record<string, string> };
+  const jwks = async () =>
+    (await sts.inject({ url: '/.well-known/jwks.json' })).json<{ keys: JWK[] }>();
+  type ExchangeBody = {
+    access_token?: string;
+    channel_token?: string;
+    expires_in?: number;
+    headers: Record<string, string>;
+  };
 
   it('keeps every original claim, moves iss and exp aside, and verifies with PyJWT against our JWKS', async () => {
-    const original = { sub: 'alice', aud: 'orders', scope: 'read write', nested: { a: [1, 2] }, iat: now(), exp: now() + 600 };
+    const original = {
+      sub: 'alice',
+      aud: 'orders',
+      scope: 'read write',
+      nested: { a: [1, 2] },
+      iat: now(),
+      exp: now() + 600,
+    };
     const res = await exchange('api', { authorization: `Bearer ${await idp.sign(original)}` });
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.headers['cache-control'], 'no-store');
@@ -101,19 +120,30 @@ describe('POST /exchange/{profile} (Kong JWT Signer re-signing)', () => {
   describe("claim edits follow Kong's order and precedence", () => {
     let claims: Record<string, unknown>;
     before(async () => {
-      const token = await idp.sign({ sub: 'alice', drop: 1, keep_removed: 'orig', existing: 'orig', both: 'orig', exp: now() + 600 });
+      const token = await idp.sign({
+        sub: 'alice',
+        drop: 1,
+        keep_removed: 'orig',
+        existing: 'orig',
+        both: 'orig',
+        exp: now() + 600,
+      });
       const res = await exchange('edits', { authorization: `Bearer ${token}` });
       assert.equal(res.statusCode, 200, res.body);
       claims = verifyWithPyJwt(res.json<ExchangeBody>().access_token!, await jwks(), ['RS256']);
     });
-    it('remove_access_token_claims drops claims first', () => assert.equal('drop' in claims, false));
-    it('an add sees a removed claim as absent', () => assert.equal(claims.keep_removed, 'token-add'));
-    it('set_access_token_claims wins over the global set_claims', () => assert.equal(claims.both, 'token-set'));
+    it('remove_access_token_claims drops claims first', () =>
+      assert.equal('drop' in claims, false));
+    it('an add sees a removed claim as absent', () =>
+      assert.equal(claims.keep_removed, 'token-add'));
+    it('set_access_token_claims wins over the global set_claims', () =>
+      assert.equal(claims.both, 'token-set'));
     it('global set_claims overwrites existing claims', () => {
       assert.equal(claims.existing, 'global-set');
       assert.equal(claims.global_set_only, 'gs');
     });
-    it('add_access_token_claims wins over the global add_claims where absent', () => assert.equal(claims.fresh, 'token-add'));
+    it('add_access_token_claims wins over the global add_claims where absent', () =>
+      assert.equal(claims.fresh, 'token-add'));
     it('global add_claims only fills absent claims, JSON-decoded', () => {
       assert.deepEqual(claims.global_add_only, [1, 2]);
       assert.equal(claims.sub, 'alice');
@@ -126,7 +156,11 @@ describe('POST /exchange/{profile} (Kong JWT Signer re-signing)', () => {
     const res = await exchange('opaque', { authorization: `Bearer ${token}` });
     assert.equal(res.statusCode, 200, res.body);
     const body = res.json<ExchangeBody>();
-    assert.equal(body.headers['X-Upstream-Token'], body.access_token, 'bare header format: the JWT alone');
+    assert.equal(
+      body.headers['X-Upstream-Token'],
+      body.access_token,
+      'bare header format: the JWT alone',
+    );
     assert.equal(body.headers['X-Original-Token'], token);
     const claims = verifyWithPyJwt(body.access_token!, await jwks(), ['RS256']);
     assert.equal(claims.sub, 'bob');
@@ -139,7 +173,10 @@ describe('POST /exchange/{profile} (Kong JWT Signer re-signing)', () => {
     const channel = () => channelIdp.sign({ sub: 'app-1', exp: now() + 600 });
     it('re-signs both into their upstream headers', async () => {
       const access = idp.opaque({ sub: 'alice', scope: 'read', exp: now() + 300 });
-      const res = await exchange('two', { authorization: `Bearer ${access}`, 'x-jwt-channel-client': await channel() });
+      const res = await exchange('two', {
+        authorization: `Bearer ${access}`,
+        'x-jwt-channel-client': await channel(),
+      });
       assert.equal(res.statusCode, 200, res.body);
       const body = res.json<ExchangeBody>();
       assert.equal(body.headers['X-JWT-channel-upstream'], `Bearer ${body.channel_token}`);
@@ -148,11 +185,27 @@ describe('POST /exchange/{profile} (Kong JWT Signer re-signing)', () => {
       assert.equal(claims.original_iss, 'https://channel-idp.example.com');
     });
     const cases: [string, () => Promise<Record<string, string>>, number, RegExp][] = [
-      ['missing access token', async () => ({ 'x-jwt-channel-client': await channel() }), 401, /^Bearer realm="[^"]+"$/],
-      ['missing channel token', async () => ({ authorization: `Bearer ${idp.opaque({ sub: 'a', scope: 'read', exp: now() + 60 })}` }), 401, /^Bearer realm=/],
+      [
+        'missing access token',
+        async () => ({ 'x-jwt-channel-client': await channel() }),
+        401,
+        /^Bearer realm="[^"]+"$/,
+      ],
+      [
+        'missing channel token',
+        () =>
+          Promise.resolve({
+            authorization: `Bearer ${idp.opaque({ sub: 'a', scope: 'read', exp: now() + 60 })}`,
+          }),
+        401,
+        /^Bearer realm=/,
+      ],
       [
         'inactive access token',
-        async () => ({ authorization: 'Bearer opaque-unknown', 'x-jwt-channel-client': await channel() }),
+        async () => ({
+          authorization: 'Bearer opaque-unknown',
+          'x-jwt-channel-client': await channel(),
+        }),
         401,
         /error="invalid_token"/,
       ],
@@ -191,17 +244,29 @@ describe('POST /exchange/{profile} (Kong JWT Signer re-signing)', () => {
       const jwt = res.json<ExchangeBody>().headers.JWT!;
       return { jwt, claims: verifyWithPyJwt(jwt, await jwks(), ['RS256']) };
     };
-    const bearer = async () => ({ authorization: `Bearer ${await idp.sign({ sub: 'alice', exp: now() + 600 })}` });
+    const bearer = async () => ({
+      authorization: `Bearer ${await idp.sign({ sub: 'alice', exp: now() + 600 })}`,
+    });
 
     it('hashes a known body like sha256sum, with exp - iat = 60 and a random jti', async () => {
       const body = Buffer.from('{"order": 42}\n');
       const sha = createHash('sha256').update(body).digest('hex');
-      const a = await optumClaims(await exchange('optum', await bearer(), { request: { method: 'POST', uri: '/orders', body_sha256: sha } }));
+      const a = await optumClaims(
+        await exchange('optum', await bearer(), {
+          request: { method: 'POST', uri: '/orders', body_sha256: sha },
+        }),
+      );
       assert.equal(a.claims.payloadhash, sha);
       assert.equal((a.claims.exp as number) - (a.claims.iat as number), 60);
       assert.equal(a.claims.aud, '/orders');
       assert.equal(a.claims.iss, ISSUER);
-      const raw = await optumClaims(await exchange('optum', { ...(await bearer()), 'content-type': 'application/octet-stream' }, body.toString()));
+      const raw = await optumClaims(
+        await exchange(
+          'optum',
+          { ...(await bearer()), 'content-type': 'application/octet-stream' },
+          body.toString(),
+        ),
+      );
       assert.equal(raw.claims.payloadhash, sha, 'raw body mode hashes the bytes received');
       assert.notEqual(raw.claims.jti, a.claims.jti);
     });
@@ -226,7 +291,9 @@ describe('POST /exchange/{profile} (Kong JWT Signer re-signing)', () => {
   });
 
   it('sets X-Consumer-* for a resolved consumer', async () => {
-    const res = await exchange('consumers', { authorization: `Bearer ${await idp.sign({ sub: 'alice', exp: now() + 600 })}` });
+    const res = await exchange('consumers', {
+      authorization: `Bearer ${await idp.sign({ sub: 'alice', exp: now() + 600 })}`,
+    });
     assert.equal(res.statusCode, 200, res.body);
     const { headers } = res.json<ExchangeBody>();
     assert.equal(headers['X-Consumer-Username'], 'alice');
@@ -236,15 +303,22 @@ describe('POST /exchange/{profile} (Kong JWT Signer re-signing)', () => {
   });
 
   it('serves a repeated token from the exchange cache without signing, until a rotation', async () => {
-    const resigning = sts.app.get(ResigningService);
-    const headers = { authorization: `Bearer ${await idp.sign({ sub: 'carol', exp: now() + 600 })}` };
+    const metric = async (name: string) => {
+      const text = (await sts.inject({ url: '/metrics' })).body;
+      const line = text.split('\n').find((l) => l.startsWith(name));
+      return Number(line?.split(' ').at(-1) ?? 0);
+    };
+    const signed = 'sts_signing_duration_seconds_count{alg="RS256"}';
+    const hits = 'sts_exchange_cache_requests_total{result="hit"}';
+    const headers = {
+      authorization: `Bearer ${await idp.sign({ sub: 'carol', exp: now() + 600 })}`,
+    };
     const first = (await exchange('api', headers)).json<ExchangeBody>().access_token;
-    const signatures = resigning.signatures;
-    const hits = resigning.cache.hits;
+    const [signedBefore, hitsBefore] = [await metric(signed), await metric(hits)];
     const second = (await exchange('api', headers)).json<ExchangeBody>().access_token;
     assert.equal(second, first);
-    assert.equal(resigning.signatures, signatures, 'no signing on a cache hit');
-    assert.equal(resigning.cache.hits, hits + 1);
+    assert.equal(await metric(signed), signedBefore, 'no signing on a cache hit');
+    assert.equal(await metric(hits), hitsBefore + 1);
     await sts.app.get(KeysetService).rotate('default');
     const third = (await exchange('api', headers)).json<ExchangeBody>().access_token!;
     assert.notEqual(third, first);

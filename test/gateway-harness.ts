@@ -16,7 +16,10 @@ export async function freePort(): Promise<number> {
 }
 
 export function binary(name: string, candidates: string[]): string | undefined {
-  return candidates.find((path) => existsSync(path)) ?? (spawnSync('which', [name]).stdout?.toString().trim() || undefined);
+  return (
+    candidates.find((path) => existsSync(path)) ??
+    (spawnSync('which', [name]).stdout?.toString().trim() || undefined)
+  );
 }
 
 export interface Ports {
@@ -54,7 +57,12 @@ async function waitForPort(port: number, child: ChildProcess, output: () => stri
   }
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, port: number): Promise<RunningGateway> {
+function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  port: number,
+): Promise<RunningGateway> {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout?.on('data', (c: Buffer) => (log += c.toString()));
@@ -83,7 +91,12 @@ export async function startNginx(nginx: string, ports: Ports): Promise<RunningGa
     .replace('pid /tmp/sts-example-nginx.pid;', `pid ${join(dir, 'nginx.pid')};`)
     .replace(
       'access_log off;',
-      ['access_log off;', ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `${t}_temp_path ${join(dir, t)};`)].join('\n  '),
+      [
+        'access_log off;',
+        ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(
+          (t) => `${t}_temp_path ${join(dir, t)};`,
+        ),
+      ].join('\n  '),
     );
   const file = join(dir, 'nginx.conf');
   writeFileSync(file, conf);
@@ -105,7 +118,12 @@ export interface EchoUpstream extends LocalServer {
 /** The upstream: answers with the headers it received and the size of the body. */
 export async function startEchoUpstream(): Promise<EchoUpstream> {
   const server = await startLocalServer((req, res, body) =>
-    sendJson(res, 200, { method: req.method, url: req.url, headers: req.headers, bodyBytes: Buffer.byteLength(body) }),
+    sendJson(res, 200, {
+      method: req.method,
+      url: req.url,
+      headers: req.headers,
+      bodyBytes: Buffer.byteLength(body),
+    }),
   );
   return { ...server, port: Number(new URL(server.url).port) };
 }

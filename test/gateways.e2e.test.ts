@@ -1,13 +1,26 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { JWK } from 'jose';
-import { binary, freePort, startCaddy, startEchoUpstream, startNginx, type EchoUpstream, type Ports, type RunningGateway } from './gateway-harness';
+import {
+  binary,
+  freePort,
+  startCaddy,
+  startEchoUpstream,
+  startNginx,
+  type EchoUpstream,
+  type Ports,
+  type RunningGateway,
+} from './gateway-harness';
 import { startSts, verifyWithPyJwt, type TestSts } from './helpers';
 import { startIdp, type TestIdp } from './idp';
 
 type Echo = { method: string; headers: Record<string, string | undefined>; bodyBytes: number };
 
-const GATEWAYS: { name: string; path: string | undefined; start: (bin: string, ports: Ports) => Promise<RunningGateway> }[] = [
+const GATEWAYS: {
+  name: string;
+  path: string | undefined;
+  start: (bin: string, ports: Ports) => Promise<RunningGateway>;
+}[] = [
   { name: 'nginx auth_request', path: binary('nginx', ['/usr/sbin/nginx']), start: startNginx },
   { name: 'Caddy forward_auth', path: binary('caddy', ['/usr/bin/caddy']), start: startCaddy },
 ];
@@ -16,14 +29,17 @@ for (const gateway of GATEWAYS) {
   // Skipped with a clear message on a developer machine without the binary; in CI (which installs
   // both) a missing binary is a failure, never a skip.
   const skip =
-    gateway.path || process.env.CI ? false : `${gateway.name}: binary not installed (apt-get install nginx caddy)`;
+    gateway.path || process.env.CI
+      ? false
+      : `${gateway.name}: binary not installed (apt-get install nginx caddy)`;
   describe(`through a real ${gateway.name} with the shipped example config`, { skip }, () => {
     let sts: TestSts;
     let idp: TestIdp;
     let upstream: EchoUpstream;
     let proxy: RunningGateway;
     const now = () => Math.floor(Date.now() / 1000);
-    const token = (claims: Record<string, unknown> = {}) => idp.sign({ sub: 'alice', scope: 'read', exp: now() + 600, ...claims });
+    const token = (claims: Record<string, unknown> = {}) =>
+      idp.sign({ sub: 'alice', scope: 'read', exp: now() + 600, ...claims });
 
     before(async () => {
       idp = await startIdp();
@@ -44,7 +60,11 @@ for (const gateway of GATEWAYS) {
       const stsPort = await freePort();
       await sts.app.listen(stsPort, '127.0.0.1');
       assert.ok(gateway.path, `${gateway.name} is not installed`);
-      proxy = await gateway.start(gateway.path, { gateway: await freePort(), sts: stsPort, upstream: upstream.port });
+      proxy = await gateway.start(gateway.path, {
+        gateway: await freePort(),
+        sts: stsPort,
+        upstream: upstream.port,
+      });
     });
     after(async () => {
       await proxy?.stop();
@@ -56,15 +76,29 @@ for (const gateway of GATEWAYS) {
     const call = async (init: RequestInit & { path?: string } = {}) => {
       const res = await fetch(`${proxy.url}${init.path ?? '/orders/42?x=1'}`, init);
       const text = await res.text();
-      return { status: res.status, headers: res.headers, echo: res.status === 200 ? (JSON.parse(text) as Echo) : undefined };
+      return {
+        status: res.status,
+        headers: res.headers,
+        echo: res.status === 200 ? (JSON.parse(text) as Echo) : undefined,
+      };
     };
 
     it('delivers our re-signed token and X-Consumer-* to the upstream, overwriting client-supplied ones', async () => {
-      const res = await call({ headers: { authorization: `Bearer ${await token()}`, 'x-consumer-username': 'mallory', 'x-consumer-id': 'forged' } });
+      const res = await call({
+        headers: {
+          authorization: `Bearer ${await token()}`,
+          'x-consumer-username': 'mallory',
+          'x-consumer-id': 'forged',
+        },
+      });
       assert.equal(res.status, 200, proxy.output());
       const headers = res.echo!.headers;
-      const jwks = (await (await fetch(`${await sts.app.getUrl()}/.well-known/jwks.json`)).json()) as { keys: JWK[] };
-      const claims = verifyWithPyJwt(String(headers.authorization).replace(/^Bearer /, ''), jwks, ['RS256']);
+      const jwks = (await (
+        await fetch(`${await sts.app.getUrl()}/.well-known/jwks.json`)
+      ).json()) as { keys: JWK[] };
+      const claims = verifyWithPyJwt(String(headers.authorization).replace(/^Bearer /, ''), jwks, [
+        'RS256',
+      ]);
       assert.equal(claims.sub, 'alice');
       assert.equal(claims.original_iss, 'https://idp.example.com');
       assert.equal(headers['x-consumer-username'], 'alice');
@@ -74,20 +108,31 @@ for (const gateway of GATEWAYS) {
     });
 
     it('answers 401 with WWW-Authenticate at the client for an expired token', async () => {
-      const res = await call({ headers: { authorization: `Bearer ${await token({ exp: now() - 3600 })}` } });
+      const res = await call({
+        headers: { authorization: `Bearer ${await token({ exp: now() - 3600 })}` },
+      });
       assert.equal(res.status, 401);
-      assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer realm=".*", error="invalid_token"/);
+      assert.match(
+        res.headers.get('www-authenticate') ?? '',
+        /^Bearer realm=".*", error="invalid_token"/,
+      );
     });
 
     it('answers 403 for a token lacking the required scope', async () => {
-      const res = await call({ headers: { authorization: `Bearer ${await token({ scope: 'write' })}` } });
+      const res = await call({
+        headers: { authorization: `Bearer ${await token({ scope: 'write' })}` },
+      });
       assert.equal(res.status, 403);
     });
 
     it('authorizes a 1 MiB JSON body and a multipart body (the STS never reads them)', async () => {
       const authorization = `Bearer ${await token()}`;
       const json = JSON.stringify({ blob: 'x'.repeat(1024 * 1024) });
-      const big = await call({ method: 'POST', body: json, headers: { authorization, 'content-type': 'application/json' } });
+      const big = await call({
+        method: 'POST',
+        body: json,
+        headers: { authorization, 'content-type': 'application/json' },
+      });
       assert.equal(big.status, 200);
       assert.equal(big.echo!.bodyBytes, Buffer.byteLength(json));
       const form = new FormData();

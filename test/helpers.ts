@@ -4,14 +4,16 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp, type CreateAppOptions } from '../src/app';
+import { createApp, type CreateAppOptions, type StsApp } from '../src/app';
 import type { Clock } from '../src/common/clock';
 import type { StsConfig } from '../src/config/config';
 
 export interface TestSts {
   app: NestFastifyApplication;
   config: StsConfig;
+  logger: StsApp['logger'];
   dataDir: string;
   env: Record<string, string>;
   inject: (opts: InjectOptions) => Promise<InjectResult>;
@@ -25,6 +27,8 @@ export interface InjectOptions {
   url: string;
   headers?: Record<string, string>;
   payload?: string | object | Buffer;
+  /** The client address the request comes from (rate limits are per client). */
+  remoteAddress?: string;
 }
 
 export interface InjectResult {
@@ -48,6 +52,9 @@ export async function startSts(
     dataDir?: string;
     clock?: Clock;
     outboundCa?: string[];
+    /** Captures the app's JSON log lines (LOG_LEVEL then defaults to `info`). */
+    logStream?: CreateAppOptions['logStream'];
+    extraModules?: CreateAppOptions['extraModules'];
   } = {},
 ): Promise<TestSts> {
   const dataDir = options.dataDir ?? tempDir();
@@ -57,22 +64,24 @@ export async function startSts(
     STS_DATA_DIR: dataDir,
     STS_CONFIG: configFile,
     STS_MASTER_KEY: TEST_MASTER_KEY,
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: options.logStream ? 'info' : 'silent',
     ...options.env,
   };
   const appOptions: CreateAppOptions = {
     env,
-    logger: false,
     clock: options.clock,
     outboundCa: options.outboundCa,
+    logStream: options.logStream,
+    extraModules: options.extraModules,
   };
-  const { app, config } = await createApp(appOptions);
+  const { app, config, logger } = await createApp(appOptions);
   const close = async (): Promise<void> => {
     await app.close();
   };
   return {
     app,
     config,
+    logger,
     dataDir,
     env,
     inject: async (opts) => {
@@ -84,6 +93,7 @@ export async function startSts(
           url: opts.url,
           headers: opts.headers,
           payload: opts.payload,
+          remoteAddress: opts.remoteAddress,
         });
       return {
         statusCode: res.statusCode,
@@ -168,6 +178,20 @@ print(json.dumps(claims))
   if (result.status !== 0)
     throw new Error(`PyJWT rejected the token: ${result.stderr || result.error?.message}`);
   return JSON.parse(result.stdout) as Record<string, unknown>;
+}
+
+/** Collects an app's JSON log lines (`startSts({ logStream })`). */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+
+  records(): Record<string, any>[] {
+    return this.lines.map((line) => JSON.parse(line) as Record<string, any>);
+  }
 }
 
 /** A clock tests move by hand. */

@@ -15,7 +15,10 @@ export interface TestIdp {
 }
 
 /** A local identity provider: JWKS at /jwks, RFC 7662 introspection at /introspect. */
-export async function startIdp(alg: 'RS256' | 'ES256' = 'ES256', issuer = 'https://idp.example.com'): Promise<TestIdp> {
+export async function startIdp(
+  alg: 'RS256' | 'ES256' = 'ES256',
+  issuer = 'https://idp.example.com',
+): Promise<TestIdp> {
   const { privateKey, publicKey } = await generateKeyPair(alg);
   const kid = randomUUID();
   const jwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };

@@ -114,7 +114,6 @@ describe('exchange cache', () => {
     assert.equal(cache.get(key, 1089)?.token, 't');
     assert.equal(cache.get(key, 1090), undefined, 'exactly 10% left is not enough');
     assert.equal(cache.get(key, 1091), undefined);
-    assert.deepEqual([cache.hits, cache.misses], [1, 2]);
   });
 
   it('keys on every part and never stores the token', () => {

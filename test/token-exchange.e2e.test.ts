@@ -22,7 +22,13 @@ describe('POST /exchange (RFC 8693) driven like a third-party OAuth client', () 
       file: {
         profiles: [{ name: 'subjects', access_token_jwks_uri: idp.jwksUri }],
         clients: [
-          { client_id: 'svc-a', client_secret: 'secret-a', profile: 'subjects', audiences: [ORDERS, 'https://billing.example.com'], scopes: ['read', 'write', 'admin'] },
+          {
+            client_id: 'svc-a',
+            client_secret: 'secret-a',
+            profile: 'subjects',
+            audiences: [ORDERS, 'https://billing.example.com'],
+            scopes: ['read', 'write', 'admin'],
+          },
           { client_id: 'lost', client_secret: 'secret-l', profile: 'no-such-profile' },
         ],
       },
@@ -35,18 +41,31 @@ describe('POST /exchange (RFC 8693) driven like a third-party OAuth client', () 
     await idp.close();
   });
 
-  const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
-  const post = async (form: Record<string, string | string[]>, authorization: string | null = basic('svc-a', 'secret-a')) => {
+  const basic = (id: string, secret: string) =>
+    `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+  const post = async (
+    form: Record<string, string | string[]>,
+    authorization: string | null = basic('svc-a', 'secret-a'),
+  ) => {
     const body = new URLSearchParams();
-    for (const [name, value] of Object.entries(form)) for (const v of [value].flat()) body.append(name, v);
+    for (const [name, value] of Object.entries(form))
+      for (const v of [value].flat()) body.append(name, v);
     const res = await fetch(`${base}/exchange`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(authorization ? { authorization } : {}) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...(authorization ? { authorization } : {}),
+      },
       body,
     });
-    return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: (await res.json()) as Record<string, unknown>,
+    };
   };
-  const subject = (claims: Record<string, unknown> = {}) => idp.sign({ sub: 'alice', scope: 'read write', exp: now() + 900, ...claims });
+  const subject = (claims: Record<string, unknown> = {}) =>
+    idp.sign({ sub: 'alice', scope: 'read write', exp: now() + 900, ...claims });
   const request = async (extra: Record<string, string | string[]> = {}) => ({
     grant_type: GRANT,
     subject_token: await subject(),
@@ -76,7 +95,10 @@ describe('POST /exchange (RFC 8693) driven like a third-party OAuth client', () 
   });
 
   it('accepts client_secret_post and a jwt requested_token_type', async () => {
-    const res = await post(await request({ client_id: 'svc-a', client_secret: 'secret-a', requested_token_type: JWT }), null);
+    const res = await post(
+      await request({ client_id: 'svc-a', client_secret: 'secret-a', requested_token_type: JWT }),
+      null,
+    );
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.issued_token_type, JWT);
   });
@@ -111,17 +133,83 @@ describe('POST /exchange (RFC 8693) driven like a third-party OAuth client', () 
     assert.equal(refused.body.error, 'invalid_grant');
   });
 
-  const errorCases: [string, () => Promise<[Record<string, string | string[]>, string | null]>, number, string][] = [
-    ['missing subject_token', async () => [{ grant_type: GRANT, subject_token_type: ACCESS_TOKEN }, basic('svc-a', 'secret-a')], 400, 'invalid_request'],
-    ['an expired subject token', async () => [await request({ subject_token: await subject({ exp: now() - 60 }) }), basic('svc-a', 'secret-a')], 400, 'invalid_request'],
-    ['an unsupported subject_token_type', async () => [await request({ subject_token_type: 'urn:ietf:params:oauth:token-type:saml2' }), basic('svc-a', 'secret-a')], 400, 'invalid_request'],
-    ['a wrong client secret', async () => [await request(), basic('svc-a', 'wrong')], 401, 'invalid_client'],
+  const errorCases: [
+    string,
+    () => Promise<[Record<string, string | string[]>, string | null]>,
+    number,
+    string,
+  ][] = [
+    [
+      'missing subject_token',
+      () =>
+        Promise.resolve([
+          { grant_type: GRANT, subject_token_type: ACCESS_TOKEN },
+          basic('svc-a', 'secret-a'),
+        ]),
+      400,
+      'invalid_request',
+    ],
+    [
+      'an expired subject token',
+      async () => [
+        await request({ subject_token: await subject({ exp: now() - 60 }) }),
+        basic('svc-a', 'secret-a'),
+      ],
+      400,
+      'invalid_request',
+    ],
+    [
+      'an unsupported subject_token_type',
+      async () => [
+        await request({ subject_token_type: 'urn:ietf:params:oauth:token-type:saml2' }),
+        basic('svc-a', 'secret-a'),
+      ],
+      400,
+      'invalid_request',
+    ],
+    [
+      'a wrong client secret',
+      async () => [await request(), basic('svc-a', 'wrong')],
+      401,
+      'invalid_client',
+    ],
     ['no client authentication', async () => [await request(), null], 401, 'invalid_client'],
-    ['a client without a usable profile', async () => [await request(), basic('lost', 'secret-l')], 400, 'unauthorized_client'],
-    ['another grant type', async () => [await request({ grant_type: 'client_credentials' }), basic('svc-a', 'secret-a')], 400, 'unsupported_grant_type'],
-    ['a scope wider than the subject token', async () => [await request({ scope: 'read admin' }), basic('svc-a', 'secret-a')], 400, 'invalid_scope'],
-    ['an audience the client may not request', async () => [await request({ audience: 'https://evil.example.com' }), basic('svc-a', 'secret-a')], 400, 'invalid_target'],
-    ['a resource the client may not request', async () => [await request({ resource: ['https://evil.example.com'] }), basic('svc-a', 'secret-a')], 400, 'invalid_target'],
+    [
+      'a client without a usable profile',
+      async () => [await request(), basic('lost', 'secret-l')],
+      400,
+      'unauthorized_client',
+    ],
+    [
+      'another grant type',
+      async () => [await request({ grant_type: 'client_credentials' }), basic('svc-a', 'secret-a')],
+      400,
+      'unsupported_grant_type',
+    ],
+    [
+      'a scope wider than the subject token',
+      async () => [await request({ scope: 'read admin' }), basic('svc-a', 'secret-a')],
+      400,
+      'invalid_scope',
+    ],
+    [
+      'an audience the client may not request',
+      async () => [
+        await request({ audience: 'https://evil.example.com' }),
+        basic('svc-a', 'secret-a'),
+      ],
+      400,
+      'invalid_target',
+    ],
+    [
+      'a resource the client may not request',
+      async () => [
+        await request({ resource: ['https://evil.example.com'] }),
+        basic('svc-a', 'secret-a'),
+      ],
+      400,
+      'invalid_target',
+    ],
   ];
   for (const [name, build, status, error] of errorCases) {
     it(`${name} → ${status} ${error}`, async () => {

@@ -1,29 +1,26 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { annotateRequest } from '../logging/request-annotations';
 import { ErrorBody, Errors, StsError } from './errors';
 
 /** Default request body limit; routes that never read the body opt out of parsing entirely. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
-const logger = new Logger('ErrorFilter');
-
 /**
- * Maps anything thrown to the one error model. Nest's Fastify adapter already turns Fastify's own
- * 4xx errors (bad JSON, body too large) into HttpExceptions. Known errors keep their status and description;
- * everything else becomes a generic 500 whose details go to the log only.
+ * Maps a known failure to the one error model (undefined for anything unexpected). Nest's Fastify
+ * adapter already turns Fastify's own 4xx errors (bad JSON, body too large) into HttpExceptions.
  */
-export function toStsError(err: unknown): StsError {
+export function toStsError(err: unknown, bodyLimit = BODY_LIMIT_BYTES): StsError | undefined {
   if (err instanceof StsError) return err;
   if (err instanceof HttpException) {
     const status = err.getStatus();
     if (status === 404) return Errors.notFound('route');
-    if (status === 413) return Errors.payloadTooLarge(BODY_LIMIT_BYTES);
+    if (status === 413) return Errors.payloadTooLarge(bodyLimit);
     if (status === 415) return Errors.unsupportedMediaType();
     // Nest's own 4xx messages (body parsing, validation) describe the request, never our internals.
     if (status < 500) return Errors.invalidRequest(describeHttpException(err));
   }
-  logger.error(err instanceof Error ? (err.stack ?? err.message) : 'non-error thrown');
-  return Errors.internal();
+  return undefined;
 }
 
 function describeHttpException(err: HttpException): string {
@@ -49,9 +46,25 @@ export function sendError(reply: FastifyReply, err: StsError): void {
     .send(errorBody(err));
 }
 
+/**
+ * The one global filter: known errors keep their status and description; anything else becomes a
+ * generic 500 whose details go to the request's log (same logger and request id as its access
+ * line) and never to the client. The error code becomes the access line's `outcome`.
+ */
 @Catch()
 export class StsErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
-    sendError(host.switchToHttp().getResponse<FastifyReply>(), toStsError(exception));
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    let error = toStsError(exception, request.routeOptions.bodyLimit);
+    if (!error) {
+      request.log.error({ err: exception }, 'unhandled error');
+      error = Errors.internal();
+    } else if (error.status >= 500 && error.cause !== undefined) {
+      // e.g. a backend or key server that failed: the client sees 502, the operator the cause.
+      request.log.warn({ err: error.cause, code: error.code }, error.description);
+    }
+    annotateRequest(request, { outcome: error.code });
+    sendError(http.getResponse<FastifyReply>(), error);
   }
 }

@@ -18,6 +18,7 @@ export type OAuthErrorValue =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'bad_gateway'
+  | 'too_many_requests'
   | 'server_error';
 
 export interface StsErrorOptions {
@@ -82,6 +83,28 @@ export const Errors = {
     }),
   badGateway: (description: string, cause?: unknown) =>
     new StsError('ERR_BAD_GATEWAY', { status: 502, error: 'bad_gateway', description, cause }),
+  /**
+   * RFC 6750 §3: without credentials the challenge names only the realm; with a wrong token it
+   * also says `invalid_token`.
+   */
+  unauthorized: (realm: string, tokenPresented: boolean) =>
+    new StsError('ERR_UNAUTHORIZED', {
+      status: 401,
+      error: 'invalid_token',
+      description: tokenPresented ? 'the bearer token is not valid' : 'a bearer token is required',
+      headers: {
+        'www-authenticate': tokenPresented
+          ? `Bearer realm="${realm}", error="invalid_token"`
+          : `Bearer realm="${realm}"`,
+      },
+    }),
+  rateLimited: (retryAfterSeconds: number) =>
+    new StsError('ERR_RATE_LIMITED', {
+      status: 429,
+      error: 'too_many_requests',
+      description: 'too many requests from this client; retry later',
+      headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    }),
   internal: () =>
     new StsError('ERR_INTERNAL', {
       status: 500,

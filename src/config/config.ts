@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
+import proxyAddr from '@fastify/proxy-addr';
 import { extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { parseDurationSeconds } from './duration';
 import { EnvironmentVariables, type LOG_LEVELS } from './env.schema';
 import { FileConfig } from './file.schema';
 import { ConfigError, type ConfigProblem, validateConfig } from './validate';
@@ -22,8 +24,17 @@ export interface StsConfig {
   readonly issuer: string;
   readonly logLevel: LogLevel;
   readonly allowInsecureHttp: boolean;
-  /** Proxies (addresses, CIDRs or proxy-addr keywords) allowed to set X-Forwarded-* for /authz. */
+  /**
+   * Proxies (addresses, CIDRs or proxy-addr keywords like `loopback`) trusted for X-Forwarded-For
+   * (client address) and, on /authz, X-Forwarded-Method/-Uri and X-Original-*.
+   */
   readonly trustedProxies: readonly string[];
+  /** Bearer token protecting `GET /metrics`, if set. */
+  readonly metricsToken: string | undefined;
+  /** Bound on waiting for in-flight requests at shutdown. */
+  readonly shutdownTimeoutMs: number;
+  /** Per-client limit of the routes marked `@RateLimited()`. */
+  readonly rateLimit: { readonly limit: number; readonly windowMs: number };
   /** Path of the declarative file that was loaded, if any. */
   readonly configFile: string | undefined;
   readonly file: Readonly<FileConfig>;
@@ -42,6 +53,10 @@ const ENV_KEYS = [
   'STS_ALLOW_INSECURE_HTTP',
   'STS_DATA_DIR',
   'STS_TRUSTED_PROXIES',
+  'STS_METRICS_TOKEN',
+  'STS_SHUTDOWN_TIMEOUT',
+  'STS_RATE_LIMIT_MAX',
+  'STS_RATE_LIMIT_WINDOW',
 ] as const;
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -145,6 +160,9 @@ export function loadConfig(environment: Environment = process.env): StsConfig {
   }
   const env = validateConfig(EnvironmentVariables, picked);
   const problems = [...env.problems];
+  if (parseDurationSeconds(env.value.STS_RATE_LIMIT_WINDOW) === 0) {
+    problems.push({ path: 'STS_RATE_LIMIT_WINDOW', message: 'must be longer than 0s' });
+  }
 
   const explicitFile = env.value.STS_CONFIG;
   const configFile =
@@ -162,6 +180,11 @@ export function loadConfig(environment: Environment = process.env): StsConfig {
       ...checkSigners(file.signers),
       ...checkProfiles(file.profiles),
     );
+  }
+  try {
+    proxyAddr.compile(env.value.STS_TRUSTED_PROXIES.split(',').map((p) => p.trim()));
+  } catch (err) {
+    problems.push({ path: 'STS_TRUSTED_PROXIES', message: (err as Error).message });
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -187,6 +210,12 @@ export function loadConfig(environment: Environment = process.env): StsConfig {
     trustedProxies: env.value.STS_TRUSTED_PROXIES.split(',')
       .map((p) => p.trim())
       .filter(Boolean),
+    metricsToken: env.value.STS_METRICS_TOKEN,
+    shutdownTimeoutMs: parseDurationSeconds(env.value.STS_SHUTDOWN_TIMEOUT)! * 1000,
+    rateLimit: {
+      limit: env.value.STS_RATE_LIMIT_MAX,
+      windowMs: parseDurationSeconds(env.value.STS_RATE_LIMIT_WINDOW)! * 1000,
+    },
     configFile,
     file,
   });

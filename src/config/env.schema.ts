@@ -10,7 +10,9 @@ import {
   Matches,
   Max,
   Min,
+  MinLength,
 } from 'class-validator';
+import { IsDuration } from './duration';
 
 const toBoolean = ({ value }: { value: unknown }): unknown =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
@@ -35,8 +37,19 @@ export class EnvironmentVariables {
   @IsOptional() @IsIn(LOG_LEVELS) LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
   @IsOptional() @IsString() NODE_ENV?: string;
   @IsOptional() @Transform(toBoolean) @IsBoolean() STS_ALLOW_INSECURE_HTTP: boolean = false;
-  /** Addresses whose X-Forwarded-* / X-Original-* headers /authz trusts (proxy-addr syntax). */
+  /**
+   * Proxies whose X-Forwarded-For (client address for logs and rate limits) and, on /authz,
+   * X-Forwarded-Method/-Uri and X-Original-* we trust: addresses, CIDRs or proxy-addr keywords
+   * (`loopback`, `linklocal`, `uniquelocal`), comma-separated.
+   */
   @IsOptional() @IsString() STS_TRUSTED_PROXIES: string = 'loopback';
   /** Where the SQLite file and the development master key live; `./data` by default. */
   @IsOptional() @IsString() STS_DATA_DIR: string = './data';
+  /** Bearer token required by `GET /metrics`; unset = open (scrape over a private network). */
+  @IsOptional() @IsString() @MinLength(16) STS_METRICS_TOKEN?: string;
+  /** How long SIGTERM waits for in-flight requests before closing their connections. */
+  @IsOptional() @IsDuration() STS_SHUTDOWN_TIMEOUT: string = '10s';
+  /** Requests one client address may make per window on rate-limited routes (admin, RFC 8693). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) STS_RATE_LIMIT_MAX: number = 300;
+  @IsOptional() @IsDuration() STS_RATE_LIMIT_WINDOW: string = '1m';
 }

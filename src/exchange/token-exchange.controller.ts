@@ -11,11 +11,13 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ClientAuthenticator } from '../clients/client-authenticator';
+import { RateLimited } from '../limits/rate-limit';
 import { ErrorResponse } from '../openapi/schemas';
 import { TokenExchangeService, type TokenExchangeResponse } from './token-exchange.service';
 import { TOKEN_EXCHANGE_GRANT, TOKEN_TYPES } from './token-types';
 
 @ApiTags('oauth')
+@RateLimited()
 @Controller('exchange')
 export class TokenExchangeController {
   constructor(

@@ -12,6 +12,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { Errors } from '../common/errors';
 import { ClientAuthenticator } from '../clients/client-authenticator';
+import { RateLimited } from '../limits/rate-limit';
 import { ErrorResponse } from '../openapi/schemas';
 import {
   TokenIntrospectionService,
@@ -19,6 +20,7 @@ import {
 } from './token-introspection.service';
 
 @ApiTags('oauth')
+@RateLimited()
 @Controller('introspect')
 export class IntrospectController {
   constructor(

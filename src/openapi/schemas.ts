@@ -21,3 +21,18 @@ export class PublicJwk {
 export class JwksResponse {
   @ApiProperty({ type: [PublicJwk] }) keys!: PublicJwk[];
 }
+
+export class HealthResponse {
+  @ApiProperty({ enum: ['ok', 'error', 'shutting_down'], example: 'ok' }) status!: string;
+  @ApiPropertyOptional({
+    description: 'Indicators that are up',
+    example: { database: { status: 'up', keysets: 1 }, keys: { status: 'up', keysets: 1 } },
+  })
+  info?: Record<string, unknown>;
+  @ApiPropertyOptional({
+    description: 'Indicators that are down, with a message',
+    example: { database: { status: 'down', message: 'database query failed' } },
+  })
+  error?: Record<string, unknown>;
+  @ApiPropertyOptional({ description: 'Every indicator' }) details?: Record<string, unknown>;
+}

@@ -28,8 +28,6 @@ export const DEFAULT_EXCHANGE_CACHE: ExchangeCacheOptions = {
  */
 export class ExchangeCache {
   private readonly lru: LRUCache<string, CachedToken>;
-  hits = 0;
-  misses = 0;
 
   constructor(private readonly options: ExchangeCacheOptions = DEFAULT_EXCHANGE_CACHE) {
     this.lru = new LRUCache<string, CachedToken>({
@@ -51,12 +49,10 @@ export class ExchangeCache {
     if (entry) {
       const lifetime = entry.exp - entry.mintedAt;
       if (entry.exp - nowSeconds > lifetime * this.options.minRemainingShare) {
-        this.hits++;
         return entry;
       }
       this.lru.delete(key);
     }
-    this.misses++;
     return undefined;
   }
 

@@ -5,7 +5,7 @@ import { STS_CONFIG, type StsConfig } from '../config/config';
 import type { SignerConfig } from '../config/file.schema';
 import type { SigningAlgorithm } from '../keys/algorithms';
 import { DEFAULT_KEYSET, KeysetService } from '../keys/keyset.service';
-import { signCompact, signFlattened } from './jws';
+import { JwsSigner } from './jws-signer.service';
 
 /** KrakenD reloads a `jwk-url` set from its cache; we refresh it on this period. */
 const JWK_URL_REFRESH_SECONDS = 900;
@@ -34,6 +34,7 @@ export class KrakendSignerService implements OnModuleInit {
   constructor(
     private readonly keysets: KeysetService,
     private readonly http: OutboundHttp,
+    private readonly jws: JwsSigner,
     @Inject(STS_CONFIG) private readonly config: StsConfig,
   ) {}
 
@@ -84,7 +85,9 @@ export class KrakendSignerService implements OnModuleInit {
       : body;
 
     const key = this.keysets.signingKey(signer.keyset, signer.select);
-    const sign = signer.config.full ? signFlattened : signCompact;
+    const sign = signer.config.full
+      ? (payload: JsonObject) => this.jws.flattened(payload, key)
+      : (payload: JsonObject) => this.jws.compact(payload, key);
     const out: JsonObject = { ...claims };
     for (const name of signer.config['keys-to-sign']) {
       const value = claims[name];
@@ -95,7 +98,7 @@ export class KrakendSignerService implements OnModuleInit {
           ? Errors.badGateway(`backend answer: ${problem}`)
           : Errors.invalidRequest(problem);
       }
-      out[name] = await sign(value, key);
+      out[name] = await sign(value);
     }
     return out;
   }

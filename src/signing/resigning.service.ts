@@ -7,7 +7,9 @@ import { DEFAULT_KEYSET, KeysetService } from '../keys/keyset.service';
 import type { SigningKey } from '../keys/signing-key';
 import type { Profile, VerifiedToken } from '../verification/types';
 import { applyClaimEdits } from './claims-transform';
-import { signCompact, type JwsHeaderExtras } from './jws';
+import type { JwsHeaderExtras } from './jws';
+import { JwsSigner } from './jws-signer.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { globalClaimEdits, slotSigning, type TokenSlot } from './profile-signing';
 
 export interface MintedToken {
@@ -25,17 +27,18 @@ const isUrl = (value: string): boolean => /^https?:\/\//i.test(value);
 @Injectable()
 export class ResigningService {
   readonly cache = new ExchangeCache(DEFAULT_EXCHANGE_CACHE);
-  /** Signatures made (cache misses that reached signing); exposed for tests and metrics. */
-  signatures = 0;
   private readonly fingerprints = new WeakMap<Profile, string>();
   private readonly externalKeysets = new Map<string, Promise<void>>();
 
   constructor(
     private readonly keysets: KeysetService,
+    private readonly jws: JwsSigner,
+    private readonly metrics: MetricsService,
     @Inject(STS_CONFIG) private readonly config: StsConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
     keysets.onRotation(() => this.cache.clear());
+    metrics.setExchangeCacheSizeSource(() => this.cache.size);
   }
 
   async resign(profile: Profile, slot: TokenSlot, verified: VerifiedToken): Promise<MintedToken> {
@@ -49,6 +52,7 @@ export class ResigningService {
       JSON.stringify(verified.claims),
     );
     const cached = this.cache.get(cacheKey, now);
+    this.metrics.exchangeCache(cached ? 'hit' : 'miss');
     if (cached) return { token: cached.token, exp: cached.exp };
 
     const global = globalClaimEdits(profile);
@@ -68,9 +72,8 @@ export class ResigningService {
     return { token, exp };
   }
 
-  async sign(claims: object, key: SigningKey, extras?: JwsHeaderExtras): Promise<string> {
-    this.signatures++;
-    return signCompact(claims, key, extras);
+  sign(claims: object, key: SigningKey, extras?: JwsHeaderExtras): Promise<string> {
+    return this.jws.compact(claims, key, extras);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -9,7 +9,9 @@ import {
   ApiTags,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { JsonBodyGuard } from '../common/json-body.guard';
+import { annotateRequest } from '../logging/request-annotations';
 import { ErrorResponse } from '../openapi/schemas';
 import { KrakendSignerService, type JsonObject } from '../signing/krakend-signer.service';
 
@@ -43,7 +45,12 @@ export class TokenController {
   @ApiBadRequestResponse({ type: ErrorResponse })
   @ApiNotFoundResponse({ type: ErrorResponse })
   @ApiUnsupportedMediaTypeResponse({ type: ErrorResponse })
-  sign(@Param('signer') signer: string, @Body() body: unknown): Promise<JsonObject> {
+  sign(
+    @Param('signer') signer: string,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+  ): Promise<JsonObject> {
+    annotateRequest(request, { profile: signer });
     return this.signer.sign(signer, body);
   }
 }

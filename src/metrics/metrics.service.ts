@@ -1,0 +1,168 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { CLOCK, type Clock } from '../common/clock';
+import { KeysetService } from '../keys/keyset.service';
+
+export type ExchangeCacheResult = 'hit' | 'miss';
+export type IntrospectionResult = 'call' | 'cache_hit' | 'failure';
+
+/** Latency buckets (seconds) of whole requests: sub-millisecond cache hits to outbound timeouts. */
+const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** One signature: tens of microseconds (HMAC, EdDSA) to milliseconds (RSA 4096). */
+const SIGNING_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1];
+
+/** Metric labels carry where a URL points, never its query (which may hold an API key). */
+function urlLabel(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return 'invalid-url';
+  }
+}
+
+/**
+ * Owns every metric family of the service, in a registry of its own per app instance (tests
+ * boot many apps in one process; prom-client's global registry would mix them). Modules feed it
+ * through the typed methods below instead of touching prom-client.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  private readonly httpRequests = new Counter({
+    name: 'sts_http_requests_total',
+    help: 'HTTP requests answered, by method, route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly httpDuration = new Histogram({
+    name: 'sts_http_request_duration_seconds',
+    help: 'Time from receiving a request to finishing its answer',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: HTTP_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly verificationOutcomes = new Counter({
+    name: 'sts_verification_outcomes_total',
+    help: 'Token verifications by profile and outcome code (OK or the error code)',
+    labelNames: ['profile', 'code'] as const,
+    registers: [this.registry],
+  });
+  private readonly exchangeCacheLookups = new Counter({
+    name: 'sts_exchange_cache_requests_total',
+    help: 'Lookups in the cache of re-signed tokens, by result (hit or miss)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  private readonly remoteJwksFetches = new Counter({
+    name: 'sts_remote_jwks_fetches_total',
+    help: 'Fetches of identity-provider JWKS, by URI and result (ok or failure)',
+    labelNames: ['uri', 'result'] as const,
+    registers: [this.registry],
+  });
+  private readonly introspections = new Counter({
+    name: 'sts_introspection_requests_total',
+    help: 'Token introspection by endpoint and result (call, cache_hit or failure)',
+    labelNames: ['endpoint', 'result'] as const,
+    registers: [this.registry],
+  });
+  private readonly signingDuration = new Histogram({
+    name: 'sts_signing_duration_seconds',
+    help: 'Time to produce one JWS, by algorithm',
+    labelNames: ['alg'] as const,
+    buckets: SIGNING_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private exchangeCacheSize: () => number = () => 0;
+  private rotationSchedule: (keyset: string) => number | undefined = () => undefined;
+
+  constructor(keysets: KeysetService, @Inject(CLOCK) clock: Clock) {
+    collectDefaultMetrics({ register: this.registry });
+    const cacheSize = () => this.exchangeCacheSize();
+    const rotationAt = (keyset: string) => this.rotationSchedule(keyset);
+    const currentKeyAges = () =>
+      keysets.list().flatMap((keyset) => {
+        const current = keyset.keys.find((key) => key.status === 'current');
+        return current ? [{ keyset: keyset.name, createdAt: current.createdAt }] : [];
+      });
+    new Gauge({
+      name: 'sts_exchange_cache_entries',
+      help: 'Re-signed tokens currently cached',
+      registers: [this.registry],
+      collect() {
+        this.set(cacheSize());
+      },
+    });
+    new Gauge({
+      name: 'sts_key_age_seconds',
+      help: 'Age of the current signing key of each keyset',
+      labelNames: ['keyset'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const { keyset, createdAt } of currentKeyAges())
+          this.set({ keyset }, (clock.now() - createdAt) / 1000);
+      },
+    });
+    new Gauge({
+      name: 'sts_key_next_rotation_seconds',
+      help: 'Time until the next scheduled rotation of each keyset (absent: none scheduled)',
+      labelNames: ['keyset'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const keyset of keysets.list()) {
+          const at = rotationAt(keyset.name);
+          if (at !== undefined) this.set({ keyset: keyset.name }, (at - clock.now()) / 1000);
+        }
+      },
+    });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The Prometheus text exposition of every family. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  httpRequest(method: string, route: string, status: number, seconds: number): void {
+    const labels = { method, route, status: String(status) };
+    this.httpRequests.inc(labels);
+    this.httpDuration.observe(labels, seconds);
+  }
+
+  verificationOutcome(profile: string, code: string): void {
+    this.verificationOutcomes.inc({ profile, code });
+  }
+
+  exchangeCache(result: ExchangeCacheResult): void {
+    this.exchangeCacheLookups.inc({ result });
+  }
+
+  /** The exchange cache reports its size at scrape time through this callback. */
+  setExchangeCacheSizeSource(size: () => number): void {
+    this.exchangeCacheSize = size;
+  }
+
+  remoteJwksFetch(uri: string, ok: boolean): void {
+    this.remoteJwksFetches.inc({ uri: urlLabel(uri), result: ok ? 'ok' : 'failure' });
+  }
+
+  introspection(endpoint: string, result: IntrospectionResult): void {
+    this.introspections.inc({ endpoint: urlLabel(endpoint), result });
+  }
+
+  signingLatency(alg: string, seconds: number): void {
+    this.signingDuration.observe({ alg }, seconds);
+  }
+
+  /** Scheduled rotation reports when each keyset rotates next (epoch ms), or undefined. */
+  setRotationSchedule(nextRotationAt: (keyset: string) => number | undefined): void {
+    this.rotationSchedule = nextRotationAt;
+  }
+}

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { HEADERS_TIMEOUT_MS, SERVER_LIMITS } from '../src/limits/server-limits';
+import { ProbeRoutesModule } from './probe-routes';
+import { startSts, type TestSts } from './helpers';
+
+describe('limits', () => {
+  let sts: TestSts;
+  before(async () => {
+    sts = await startSts({
+      extraModules: [ProbeRoutesModule],
+      env: { STS_RATE_LIMIT_MAX: '3', STS_RATE_LIMIT_WINDOW: '1m' },
+    });
+  });
+  after(() => sts.cleanup());
+
+  const limited = (remoteAddress: string) =>
+    sts.inject({ method: 'POST', url: '/probe/limited', remoteAddress });
+
+  it('rate-limits a @RateLimited() route per client with 429, our error shape and Retry-After', async () => {
+    for (let i = 1; i <= 3; i++) {
+      const ok = await limited('10.0.0.1');
+      assert.equal(ok.statusCode, 200);
+      assert.equal(ok.headers['x-ratelimit-limit'], '3');
+      assert.equal(ok.headers['x-ratelimit-remaining'], String(3 - i));
+    }
+    const over = await limited('10.0.0.1');
+    assert.equal(over.statusCode, 429);
+    assert.deepEqual(over.json(), {
+      error: 'too_many_requests',
+      error_description: 'too many requests from this client; retry later',
+      code: 'ERR_RATE_LIMITED',
+    });
+    const retryAfter = Number(over.headers['retry-after']);
+    assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+    assert.equal(over.headers['cache-control'], 'no-store');
+    assert.equal((await limited('10.0.0.2')).statusCode, 200, 'another client is not affected');
+  });
+
+  it('leaves routes without the decorator alone', async () => {
+    for (let i = 0; i < 5; i++) {
+      const res = await sts.inject({ url: '/jwks', remoteAddress: '10.0.0.1' });
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.headers['x-ratelimit-limit'], undefined);
+    }
+  });
+
+  it('applies a per-route body limit with @BodyLimit()', async () => {
+    const post = (bytes: number) =>
+      sts.inject({
+        method: 'POST',
+        url: '/probe/small',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ pad: 'x'.repeat(bytes) }),
+      });
+    assert.equal((await post(900)).statusCode, 200);
+    const tooLarge = await post(2000);
+    assert.equal(tooLarge.statusCode, 413);
+    assert.deepEqual(tooLarge.json(), {
+      error: 'payload_too_large',
+      error_description: 'request body exceeds 1024 bytes',
+      code: 'ERR_PAYLOAD_TOO_LARGE',
+    });
+    // The global 1 MiB limit still governs every other route.
+    const big = await sts.inject({
+      method: 'POST',
+      url: '/token/default-less',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ pad: 'x'.repeat(4096) }),
+    });
+    assert.equal(big.statusCode, 404, 'parsed (then unknown signer), not refused for size');
+  });
+
+  it('runs the HTTP server with the documented timeouts', () => {
+    const server = sts.app.getHttpServer();
+    assert.equal(server.requestTimeout, SERVER_LIMITS.requestTimeout);
+    assert.equal(server.keepAliveTimeout, SERVER_LIMITS.keepAliveTimeout);
+    assert.equal(server.timeout, SERVER_LIMITS.connectionTimeout);
+    assert.equal(server.maxRequestsPerSocket, SERVER_LIMITS.maxRequestsPerSocket);
+    assert.equal(server.headersTimeout, HEADERS_TIMEOUT_MS);
+  });
+});
+
+describe('limits behind a trusted proxy (STS_TRUSTED_PROXIES)', () => {
+  let sts: TestSts;
+  before(async () => {
+    sts = await startSts({
+      extraModules: [ProbeRoutesModule],
+      env: { STS_RATE_LIMIT_MAX: '1', STS_TRUSTED_PROXIES: '127.0.0.1' },
+    });
+  });
+  after(() => sts.cleanup());
+
+  const via = (remoteAddress: string, client: string) =>
+    sts.inject({
+      method: 'POST',
+      url: '/probe/limited',
+      remoteAddress,
+      headers: { 'x-forwarded-for': client },
+    });
+
+  it('counts the forwarded client of a trusted proxy, and ignores the header from others', async () => {
+    assert.equal((await via('127.0.0.1', '192.0.2.1')).statusCode, 200);
+    assert.equal((await via('127.0.0.1', '192.0.2.2')).statusCode, 200, 'a different client');
+    assert.equal((await via('127.0.0.1', '192.0.2.1')).statusCode, 429);
+    assert.equal((await via('198.51.100.7', '192.0.2.3')).statusCode, 200);
+    assert.equal(
+      (await via('198.51.100.7', '192.0.2.4')).statusCode,
+      429,
+      'an untrusted peer cannot pick its identity',
+    );
+  });
+});
