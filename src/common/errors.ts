@@ -15,6 +15,8 @@ export type OAuthErrorValue =
   | 'invalid_target'
   | 'temporarily_unavailable'
   | 'not_found'
+  | 'unauthorized'
+  | 'conflict'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'bad_gateway'
@@ -68,6 +70,16 @@ export const Errors = {
       error: 'not_found',
       description: `${what} not found`,
     }),
+  /** 401 of the admin API; `wwwAuthenticate` is the challenge (RFC 6750 §3). */
+  unauthorized: (description: string, wwwAuthenticate: string) =>
+    new StsError('ERR_UNAUTHORIZED', {
+      status: 401,
+      error: 'unauthorized',
+      description,
+      headers: { 'www-authenticate': wwwAuthenticate },
+    }),
+  conflict: (description: string) =>
+    new StsError('ERR_CONFLICT', { status: 409, error: 'conflict', description }),
   payloadTooLarge: (limit: number) =>
     new StsError('ERR_PAYLOAD_TOO_LARGE', {
       status: 413,

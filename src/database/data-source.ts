@@ -3,10 +3,12 @@ import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { KeysetEntity } from './keyset.entity';
 import { InitialSchema1764100000000 } from './migrations/1764100000000-InitialSchema';
+import { AdminRotation1764300000000 } from './migrations/1764300000000-AdminRotation';
+import { SignerEntity } from './signer.entity';
 import { SigningKeyEntity } from './signing-key.entity';
 
-export const ENTITIES = [KeysetEntity, SigningKeyEntity];
-export const MIGRATIONS = [InitialSchema1764100000000];
+export const ENTITIES = [KeysetEntity, SigningKeyEntity, SignerEntity];
+export const MIGRATIONS = [InitialSchema1764100000000, AdminRotation1764300000000];
 
 /**
  * `sqlite:<path>` (embedded, default) or `postgres://…` (several instances sharing one store).
