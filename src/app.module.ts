@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AdminModule } from './admin/admin.module';
 import type { Clock } from './common/clock';
 import { CommonModule } from './common/common.module';
 import { StsErrorFilter } from './common/error.filter';
@@ -21,6 +22,7 @@ export class AppModule {
         KeysModule,
         JwksModule,
         TokenModule,
+        AdminModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: StsErrorFilter }],
     };
