@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AdminModule } from './admin/admin.module';
 import type { Clock } from './common/clock';
 import { CommonModule } from './common/common.module';
 import { StsErrorFilter } from './common/error.filter';
@@ -47,6 +48,7 @@ export class AppModule {
         ExchangeModule,
         AuthzModule,
         ...extraModules,
+        AdminModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: StsErrorFilter }],
     };

@@ -3,6 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT, generateKeyPair } from 'jose';
 import { KeysetService } from '../src/keys/keyset.service';
+import { RotationScheduler } from '../src/keys/rotation-scheduler';
 import { CertificateService } from '../src/signing/certificate.service';
 import { ManualClock, startSts, type TestSts } from './helpers';
 
@@ -19,7 +20,9 @@ describe('POST /introspect (RFC 7662) and metadata (RFC 8414)', () => {
       clock,
       env: { STS_ISSUER: 'https://sts.example.com' },
       file: {
-        keysets: [{ name: 'edge', algorithm: 'ES256', rotation: { retain: 1 } }],
+        keysets: [
+          { name: 'edge', algorithm: 'ES256', rotation: { retain: 1, max_token_lifetime: '10m' } },
+        ],
         signers: [{ name: 'edge', keyset: 'edge', 'keys-to-sign': ['access_token'] }],
         clients: [{ client_id: 'gateway:1', client_secret: 's3cr3t/+=', profile: 'api' }],
       },
@@ -70,7 +73,7 @@ describe('POST /introspect (RFC 7662) and metadata (RFC 8414)', () => {
     const foreign = await new SignJWT({ sub: 'eve', exp: now() + 300 })
       .setProtectedHeader({ alg: 'ES256', kid: 'x' })
       .sign(privateKey);
-    const valid = await mint({ sub: 'alice', exp: now() + 300 });
+    const valid = await mint({ sub: 'alice', exp: now() + 86_400 });
     const [h, p, s] = valid.split('.');
     const tampered = [
       h,
@@ -89,6 +92,9 @@ describe('POST /introspect (RFC 7662) and metadata (RFC 8414)', () => {
       'previous key retained',
     );
     await keysets.rotate('edge');
+    // Beyond retain, a key stays until its tokens have expired (max_token_lifetime + leeway).
+    clock.advance((600 + 61) * 1000);
+    await sts.app.get(RotationScheduler).tick();
     assert.deepEqual(
       (await introspect({ token: valid })).json(),
       { active: false },

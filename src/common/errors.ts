@@ -15,6 +15,8 @@ export type OAuthErrorValue =
   | 'invalid_target'
   | 'temporarily_unavailable'
   | 'not_found'
+  | 'unauthorized'
+  | 'conflict'
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'bad_gateway'
@@ -69,6 +71,8 @@ export const Errors = {
       error: 'not_found',
       description: `${what} not found`,
     }),
+  conflict: (description: string) =>
+    new StsError('ERR_CONFLICT', { status: 409, error: 'conflict', description }),
   payloadTooLarge: (limit: number) =>
     new StsError('ERR_PAYLOAD_TOO_LARGE', {
       status: 413,

@@ -4,7 +4,8 @@ import { extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseDurationSeconds } from './duration';
 import { EnvironmentVariables, type LOG_LEVELS } from './env.schema';
-import { FileConfig } from './file.schema';
+import { rotationProblem, toRotationSettings } from '../keys/rotation-policy';
+import { FileConfig, type KeysetConfig, type SignerOptions } from './file.schema';
 import { ConfigError, type ConfigProblem, validateConfig } from './validate';
 
 export const STS_CONFIG = Symbol('STS_CONFIG');
@@ -95,6 +96,7 @@ function duplicateNames(items: readonly { name?: unknown }[], section: string): 
   const seen = new Set<unknown>();
   const problems: ConfigProblem[] = [];
   items.forEach((item, index) => {
+    if (typeof item.name !== 'string') return;
     if (seen.has(item.name)) {
       problems.push({
         path: `${section}[${index}].name`,
@@ -119,25 +121,62 @@ function checkProfiles(profiles: readonly Record<string, unknown>[]): ConfigProb
   return problems.concat(duplicateNames(profiles, 'profiles'));
 }
 
-function checkSigners(signers: readonly FileConfig['signers'][number][]): ConfigProblem[] {
+/** Cross-field rules of one signer that class-validator cannot express (also used by the admin API). */
+export function signerProblems(signer: SignerOptions, at: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  signers.forEach((signer, index) => {
-    const at = `signers[${index}]`;
-    if (signer.keyset !== undefined && signer['jwk-url'] !== undefined) {
-      problems.push({ path: at, message: 'set either keyset or jwk-url, not both' });
-    }
-    if (signer.keyset !== undefined && signer.kid !== undefined) {
-      problems.push({
-        path: `${at}.kid`,
-        message:
-          'kid selects a key of jwk-url; our keysets sign with their current key, whose kid changes on rotation',
-      });
-    }
-    if (signer['jwk-url'] !== undefined && signer.alg === undefined) {
-      problems.push({ path: `${at}.alg`, message: 'alg is required with jwk-url' });
-    }
-  });
+  if (signer.keyset !== undefined && signer['jwk-url'] !== undefined) {
+    problems.push({ path: at, message: 'set either keyset or jwk-url, not both' });
+  }
+  if (signer.keyset !== undefined && signer.kid !== undefined) {
+    problems.push({
+      path: `${at}.kid`,
+      message:
+        'kid selects a key of jwk-url; our keysets sign with their current key, whose kid changes on rotation',
+    });
+  }
+  if (signer['jwk-url'] !== undefined && signer.alg === undefined) {
+    problems.push({ path: `${at}.alg`, message: 'alg is required with jwk-url' });
+  }
   return problems;
+}
+
+function checkKeysets(keysets: readonly KeysetConfig[]): ConfigProblem[] {
+  return keysets.flatMap((keyset, index) => {
+    const problem = keyset.rotation ? rotationProblem(toRotationSettings(keyset.rotation)) : null;
+    return problem
+      ? [{ path: `keysets[${index}].rotation.${problem.field}`, message: problem.message }]
+      : [];
+  });
+}
+
+/**
+ * Reads and validates a declarative file on its own (start-up and `npm run config:check`): every
+ * problem with its path, or the typed file.
+ */
+export function loadDeclarativeFile(path: string): { file: FileConfig; problems: ConfigProblem[] } {
+  const raw = readDeclarativeFile(path);
+  const validated = validateConfig(FileConfig, raw.data);
+  const file = validated.value;
+  // Cross-field checks still run on a file with other problems, so one pass shows them all;
+  // entries that are not objects (already reported) are looked at as empty ones.
+  const entries = <T extends object>(list: T[] | undefined): T[] =>
+    Array.isArray(list)
+      ? list.map((item) => (typeof item === 'object' && item !== null ? item : ({} as T)))
+      : [];
+  return {
+    file,
+    problems: [
+      ...raw.problems,
+      ...validated.problems,
+      ...duplicateNames(entries(file.keysets), 'keysets'),
+      ...duplicateNames(entries(file.signers), 'signers'),
+      ...checkKeysets(entries(file.keysets)),
+      ...entries(file.signers).flatMap((signer, index) =>
+        signerProblems(signer, `signers[${index}]`),
+      ),
+      ...checkProfiles(entries(file.profiles)),
+    ],
+  };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -169,17 +208,9 @@ export function loadConfig(environment: Environment = process.env): StsConfig {
     explicitFile ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
   let file = new FileConfig();
   if (configFile) {
-    const raw = readDeclarativeFile(configFile);
-    problems.push(...raw.problems);
-    const validated = validateConfig(FileConfig, raw.data);
-    file = validated.value;
-    problems.push(
-      ...validated.problems,
-      ...duplicateNames(file.keysets, 'keysets'),
-      ...duplicateNames(file.signers, 'signers'),
-      ...checkSigners(file.signers),
-      ...checkProfiles(file.profiles),
-    );
+    const loaded = loadDeclarativeFile(configFile);
+    file = loaded.file;
+    problems.push(...loaded.problems);
   }
   try {
     proxyAddr.compile(env.value.STS_TRUSTED_PROXIES.split(',').map((p) => p.trim()));

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayNotEmpty,
@@ -25,45 +26,164 @@ const NAME_MESSAGE = '$property must be 1-64 letters, digits, ".", "_" or "-"';
 
 const HTTP_URL = { require_tld: false, protocols: ['http', 'https'], require_protocol: true };
 
+/** Durations are seconds or a number with a unit (`30d`). */
+const DURATION_SCHEMA = {
+  oneOf: [
+    { type: 'string', pattern: '^\\d+\\s*[smhd]$' },
+    { type: 'integer', minimum: 0 },
+  ],
+};
+
 export class RotationConfig {
-  /** Scheduled rotation interval (issue: admin/rotation); unset = manual only. */
-  @IsOptional() @IsDuration() period?: string | number;
-  @IsOptional() @IsDuration() prepublish?: string | number;
+  /** Scheduled rotation interval; unset or 0 = manual rotation only. */
+  @ApiPropertyOptional({
+    ...DURATION_SCHEMA,
+    example: '30d',
+    description: 'Scheduled rotation interval; unset or 0 = manual rotation only',
+  })
+  @IsOptional()
+  @IsDuration()
+  period?: string | number;
+
+  @ApiPropertyOptional({
+    ...DURATION_SCHEMA,
+    example: '1h',
+    description: 'How long the next key is published before it starts signing (default 1h)',
+  })
+  @IsOptional()
+  @IsDuration()
+  prepublish?: string | number;
+
   /** Previous keys kept published after a rotation. */
-  @IsOptional() @IsInt() @Min(0) @Max(100) retain?: number;
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 100,
+    example: 1,
+    description:
+      'Previous keys kept published after a rotation (default 1), or longer while tokens they signed can still be valid',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(100)
+  retain?: number;
+
+  /** The longest lifetime of a token this keyset signs: how long a retired key stays published. */
+  @ApiPropertyOptional({
+    ...DURATION_SCHEMA,
+    example: '1h',
+    description:
+      'Longest lifetime of a token this keyset signs (default 1h); a retired key stays published at least this long plus 60 s leeway',
+  })
+  @IsOptional()
+  @IsDuration()
+  max_token_lifetime?: string | number;
 }
 
 export class KeysetConfig {
-  @Matches(NAME_PATTERN, { message: NAME_MESSAGE }) name!: string;
+  @ApiProperty({ example: 'edge', pattern: NAME_PATTERN.source })
+  @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
+  name!: string;
 
+  @ApiPropertyOptional({ enum: SIGNING_ALGORITHMS, example: 'ES256' })
   @ValidateIf((k: KeysetConfig) => k.jwks_url === undefined || k.algorithm !== undefined)
   @IsIn(SIGNING_ALGORITHMS)
   algorithm?: SigningAlgorithm;
 
   /** RSA modulus length; 2048 unless set. */
-  @IsOptional() @IsIn([2048, 3072, 4096]) rsa_bits?: number;
+  @ApiPropertyOptional({ enum: [2048, 3072, 4096], description: 'RSA modulus length (2048)' })
+  @IsOptional()
+  @IsIn([2048, 3072, 4096])
+  rsa_bits?: number;
 
-  @IsOptional() @ValidateNested() @Type(() => RotationConfig) rotation?: RotationConfig;
+  @ApiPropertyOptional({ type: RotationConfig })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RotationConfig)
+  rotation?: RotationConfig;
 
   /** Kong's keyset-URL mode: an externally managed JWKS holding private keys. */
-  @IsOptional() @IsUrl(HTTP_URL) jwks_url?: string;
-  @IsOptional() @IsDuration() refresh?: string | number;
+  @ApiPropertyOptional({
+    description: 'Externally managed private JWKS (declarative file only)',
+    example: 'https://keys.example.com/private-jwks.json',
+  })
+  @IsOptional()
+  @IsUrl(HTTP_URL)
+  jwks_url?: string;
+
+  @ApiPropertyOptional({ ...DURATION_SCHEMA, example: '15m' })
+  @IsOptional()
+  @IsDuration()
+  refresh?: string | number;
 }
 
-/** KrakenD's signer options, names verbatim (`keys-to-sign`, `jwk-url`, …). */
-export class SignerConfig {
-  @Matches(NAME_PATTERN, { message: NAME_MESSAGE }) name!: string;
-  @IsOptional() @IsIn(SIGNING_ALGORITHMS) alg?: SigningAlgorithm;
-  @IsOptional() @IsString() kid?: string;
-  @IsArray() @ArrayNotEmpty() @IsString({ each: true }) 'keys-to-sign'!: string[];
-  @IsOptional() @IsUrl(HTTP_URL) 'jwk-url'?: string;
-  @IsOptional() @Matches(NAME_PATTERN, { message: NAME_MESSAGE }) keyset?: string;
-  @IsOptional() @IsBoolean() full?: boolean;
-  @IsOptional() @IsBoolean() disable_jwk_security?: boolean;
-  @IsOptional() @IsArray() @IsString({ each: true }) jwk_fingerprints?: string[];
+/** KrakenD's signer options, names verbatim (`keys-to-sign`, `jwk-url`, …); the name is apart. */
+export class SignerOptions {
+  @ApiPropertyOptional({ enum: SIGNING_ALGORITHMS, description: 'Required with jwk-url' })
+  @IsOptional()
+  @IsIn(SIGNING_ALGORITHMS)
+  alg?: SigningAlgorithm;
+
+  @ApiPropertyOptional({ description: 'Key of the jwk-url set to sign with' })
+  @IsOptional()
+  @IsString()
+  kid?: string;
+
+  @ApiProperty({ type: [String], example: ['access_token', 'refresh_token'] })
+  @IsArray()
+  @ArrayNotEmpty()
+  @IsString({ each: true })
+  'keys-to-sign'!: string[];
+
+  @ApiPropertyOptional({ description: 'Private JWK set to sign with (kept in memory only)' })
+  @IsOptional()
+  @IsUrl(HTTP_URL)
+  'jwk-url'?: string;
+
+  @ApiPropertyOptional({
+    description: 'One of our keysets (created on first use)',
+    example: 'edge',
+  })
+  @IsOptional()
+  @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
+  keyset?: string;
+
+  @ApiPropertyOptional({ description: 'Flattened JWS JSON serialization, as a string' })
+  @IsOptional()
+  @IsBoolean()
+  full?: boolean;
+
+  @ApiPropertyOptional({ description: 'Allow plain http to a non-loopback jwk-url' })
+  @IsOptional()
+  @IsBoolean()
+  disable_jwk_security?: boolean;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'base64 SHA-256 of acceptable jwk-url certificates',
+  })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  jwk_fingerprints?: string[];
+
   /** KrakenD option kept for pasted configs; Node negotiates TLS suites itself. */
-  @IsOptional() @IsArray() @IsInt({ each: true }) cipher_suites?: number[];
-  @IsOptional() @IsUrl(HTTP_URL) backend?: string;
+  @ApiPropertyOptional({ type: [Number], description: 'Accepted for pasted configs; no effect' })
+  @IsOptional()
+  @IsArray()
+  @IsInt({ each: true })
+  cipher_suites?: number[];
+
+  @ApiPropertyOptional({ description: 'POST the request there and sign its JSON answer' })
+  @IsOptional()
+  @IsUrl(HTTP_URL)
+  backend?: string;
+}
+
+export class SignerConfig extends SignerOptions {
+  @ApiProperty({ example: 'krakend', pattern: NAME_PATTERN.source })
+  @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
+  name!: string;
 }
 
 export class JwtSecretConfig {

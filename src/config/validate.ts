@@ -16,6 +16,13 @@ export class ConfigError extends Error {
   }
 }
 
+/** class-validator errors as problems with full paths (`rotation.period`, `keysets[1].name`). */
+export function validationProblems(errors: ValidationError[], root = ''): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  flatten(errors, root, problems);
+  return problems;
+}
+
 function flatten(errors: ValidationError[], parent: string, out: ConfigProblem[]): void {
   for (const error of errors) {
     const path = /^\d+$/.test(error.property)
@@ -45,7 +52,5 @@ export function validateConfig<T extends object>(
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
   });
-  const problems: ConfigProblem[] = [];
-  flatten(errors, root, problems);
-  return { value, problems };
+  return { value, problems: validationProblems(errors, root) };
 }

@@ -5,11 +5,23 @@ import { ClientEntity } from './client.entity';
 import { KeyCertificateEntity } from './key-certificate.entity';
 import { KeysetEntity } from './keyset.entity';
 import { InitialSchema1764100000000 } from './migrations/1764100000000-InitialSchema';
+import { AdminRotation1764300000000 } from './migrations/1764300000000-AdminRotation';
 import { ClientsCertificates1764400000000 } from './migrations/1764400000000-ClientsCertificates';
+import { SignerEntity } from './signer.entity';
 import { SigningKeyEntity } from './signing-key.entity';
 
-export const ENTITIES = [KeysetEntity, SigningKeyEntity, ClientEntity, KeyCertificateEntity];
-export const MIGRATIONS = [InitialSchema1764100000000, ClientsCertificates1764400000000];
+export const ENTITIES = [
+  KeysetEntity,
+  SigningKeyEntity,
+  SignerEntity,
+  ClientEntity,
+  KeyCertificateEntity,
+];
+export const MIGRATIONS = [
+  InitialSchema1764100000000,
+  AdminRotation1764300000000,
+  ClientsCertificates1764400000000,
+];
 
 /**
  * `sqlite:<path>` (embedded, default) or `postgres://…` (several instances sharing one store).

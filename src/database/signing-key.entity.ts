@@ -25,6 +25,7 @@ export class SigningKeyEntity {
   /** Which master key encrypted it, so the master key can be rotated. */
   @Column({ name: 'master_key_id', type: 'varchar', length: 32 }) masterKeyId!: string;
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMillis }) createdAt!: number;
+  /** current: when it started signing; next: when it is scheduled to (pre-published until then). */
   @Column({ name: 'activated_at', type: 'bigint', nullable: true, transformer: epochMillis })
   activatedAt!: number | null;
   @Column({ name: 'retired_at', type: 'bigint', nullable: true, transformer: epochMillis })

@@ -1,7 +1,9 @@
 import { Logger, Module } from '@nestjs/common';
 import { STS_CONFIG, type StsConfig } from '../config/config';
 import { KeysetService } from './keyset.service';
+import { KeysetStore } from './keyset.store';
 import { MasterKeyRing, resolveMasterKeys } from './master-key';
+import { RotationScheduler } from './rotation-scheduler';
 
 function masterKeyRing(config: StsConfig): MasterKeyRing {
   const { keys, generatedFile } = resolveMasterKeys(config.masterKeys, config);
@@ -24,8 +26,10 @@ function masterKeyRing(config: StsConfig): MasterKeyRing {
 @Module({
   providers: [
     { provide: MasterKeyRing, inject: [STS_CONFIG], useFactory: masterKeyRing },
+    KeysetStore,
     KeysetService,
+    RotationScheduler,
   ],
-  exports: [KeysetService],
+  exports: [KeysetService, RotationScheduler],
 })
 export class KeysModule {}

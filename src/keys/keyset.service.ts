@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { importJWK, type JWK } from 'jose';
-import { DataSource } from 'typeorm';
+import { QueryFailedError } from 'typeorm';
 import { CLOCK, type Clock } from '../common/clock';
 import { Errors, StsError } from '../common/errors';
 import { OutboundHttp } from '../common/outbound-http';
@@ -11,8 +11,19 @@ import { KeysetEntity } from '../database/keyset.entity';
 import { SigningKeyEntity, type KeyStatus } from '../database/signing-key.entity';
 import { isSigningAlgorithm, type SigningAlgorithm } from './algorithms';
 import { generateSigningKey } from './key-generator';
-import { MasterKeyRing } from './master-key';
+import { KeysetStore, RevisionConflict, type StoredKeyset } from './keyset.store';
 import { loadPrivateJwks, type PrivateJwksSource } from './private-jwks';
+import {
+  DEFAULT_ROTATION,
+  dueStep,
+  retentionEndsAt,
+  rotationProblem,
+  scheduledRotationAt,
+  toRotationSettings,
+  type RotationInput,
+  type RotationSettings,
+  type RotationStep,
+} from './rotation-policy';
 import type { SigningKey } from './signing-key';
 
 export const DEFAULT_KEYSET = 'default';
@@ -20,28 +31,101 @@ export const DEFAULT_KEYSET = 'default';
 export interface KeysetSpec {
   name: string;
   algorithm: SigningAlgorithm;
-  rsaBits?: number;
-  retain?: number;
+  rsaBits?: number | null;
+  rotation?: RotationSettings;
+}
+
+/** A key in memory with its place in the keyset's timeline. */
+export interface HeldKey extends SigningKey {
+  readonly generation: number;
+  /** current: when it started signing; next: when it will. */
+  readonly activeFrom: number | null;
+  readonly retiredAt: number | null;
+}
+
+interface StoredOrigin {
+  kind: 'stored';
+  id: string;
+  revision: number;
+  rsaBits: number | null;
+  rotation: RotationSettings;
+}
+
+interface ExternalOrigin {
+  kind: 'external';
+  source: PrivateJwksSource;
+  refreshSeconds: number | undefined;
+  /** false for the private key sets of KrakenD signers' `jwk-url`, which belong to the signer. */
+  listed: boolean;
 }
 
 interface HeldKeyset {
   name: string;
   algorithm: SigningAlgorithm | undefined;
-  /** Externally managed (URL) keysets live in memory only. */
-  external: boolean;
+  origin: StoredOrigin | ExternalOrigin;
   /** Sorted: current first, then next, then previous from newest to oldest. */
-  keys: SigningKey[];
+  keys: HeldKey[];
 }
 
-export interface KeysetSummary {
+/** Everything about a keyset that may leave the service: public JWKs and metadata only. */
+export interface KeysetDescription {
   name: string;
-  algorithm: string | undefined;
-  external: boolean;
-  keys: { kid: string; alg: string; status: KeyStatus; createdAt: number }[];
+  algorithm: SigningAlgorithm | undefined;
+  stored?: {
+    rsaBits: number | null;
+    rotation: RotationSettings;
+    scheduledRotationAt: number | null;
+  };
+  external?: { jwksUrl: string; refreshSeconds: number | undefined };
+  keys: {
+    kid: string;
+    alg: string;
+    status: KeyStatus;
+    createdAt: number;
+    activeFrom: number | null;
+    retiredAt: number | null;
+    /** previous keys: when age alone stops keeping them published. */
+    retainedUntil: number | null;
+    publicJwk: JWK | undefined;
+  }[];
+}
+
+export interface KeysetUpdate {
+  rsaBits?: number | null;
+  rotation?: RotationInput;
+}
+
+/** Names what still uses a keyset (e.g. `signer "krakend"`), so it is not deleted from under it. */
+export type KeysetReferenceCheck = (keyset: string) => string[];
+
+export interface KeySelection {
+  kid?: string;
+  alg?: SigningAlgorithm;
+}
+
+function selectSigningKey(keyset: HeldKeyset, select: KeySelection): HeldKey {
+  const candidates = keyset.keys.filter(
+    (k) =>
+      k.status === 'current' &&
+      (select.kid === undefined || k.kid === select.kid) &&
+      (select.alg === undefined || k.alg === select.alg),
+  );
+  if (candidates.length === 1 || (keyset.origin.kind === 'stored' && candidates.length > 0))
+    return candidates[0]!;
+  throw new StsError('ERR_SIGNING_KEY_UNAVAILABLE', {
+    status: 500,
+    error: 'server_error',
+    description:
+      candidates.length === 0
+        ? `keyset "${keyset.name}" has no key for ${select.kid ? `kid "${select.kid}"` : (select.alg ?? 'signing')}`
+        : `keyset "${keyset.name}" holds several ${select.alg ?? ''} keys; set kid to choose one`,
+  });
 }
 
 const STATUS_ORDER: Record<KeyStatus, number> = { current: 0, next: 1, previous: 2 };
-const DEFAULT_RETAIN = 1;
+const CONFLICT_ATTEMPTS = 3;
+/** Bounds the steps one pass applies (promote, prepublish, prune) after a long downtime. */
+const MAX_STEPS_PER_PASS = 5;
 
 export class KeysetConflictError extends Error {
   constructor(name: string, stored: string, wanted: string) {
@@ -52,53 +136,68 @@ export class KeysetConflictError extends Error {
   }
 }
 
-const aadFor = (keysetId: string, kid: string): string => `sts-keyset:${keysetId}:${kid}`;
+const externallyManaged = (name: string): StsError =>
+  Errors.invalidRequest(
+    `keyset "${name}" is managed externally (jwks_url); change it at its source`,
+  );
 
 /**
- * The only holder of private keys: generates, stores (encrypted), loads, rotates and publishes
- * keysets, and keeps externally managed private JWKS in memory.
+ * The only holder of private keys: generates, stores (encrypted, through KeysetStore), loads,
+ * rotates and publishes keysets, and keeps externally managed private JWKS in memory.
+ *
+ * Rotation follows `rotation-policy.ts`: a next key is published `prepublish` before it signs,
+ * retired keys stay published for `retain` generations or until every token they signed has
+ * expired. Scheduled steps run when RotationScheduler ticks; a manual rotation takes the same
+ * path. Several instances may share one database: the stored revision decides who applies a step,
+ * and `sync()` picks up what the others did.
  */
 @Injectable()
 export class KeysetService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(KeysetService.name);
   private readonly keysets = new Map<string, HeldKeyset>();
   private readonly rotationListeners: ((keyset: string) => void)[] = [];
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly referenceChecks: KeysetReferenceCheck[] = [];
+  private readonly refreshTimers = new Map<string, NodeJS.Timeout>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private version = 0;
   private readonly verifiers = new WeakMap<SigningKey, CryptoKey>();
 
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly masterKeys: MasterKeyRing,
+    private readonly store: KeysetStore,
     private readonly http: OutboundHttp,
     @Inject(STS_CONFIG) private readonly config: StsConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.loadStored();
+    for (const name of (await this.store.revisions()).keys()) await this.reload(name);
     await this.ensureKeyset({ name: DEFAULT_KEYSET, algorithm: 'RS256' });
     for (const keyset of this.config.file.keysets) {
       if (keyset.jwks_url) {
+        if (this.keysets.has(keyset.name)) {
+          throw new Error(
+            `keyset "${keyset.name}" is declared with jwks_url but a stored keyset has that name; rename one of them`,
+          );
+        }
         await this.registerExternal(
           keyset.name,
           { url: keyset.jwks_url, algorithm: keyset.algorithm },
           parseDurationSeconds(keyset.refresh),
         );
       } else {
-        await this.ensureKeyset({
+        await this.applyDeclared({
           name: keyset.name,
           algorithm: keyset.algorithm!,
-          rsaBits: keyset.rsa_bits,
-          retain: keyset.rotation?.retain,
+          rsaBits: keyset.rsa_bits ?? null,
+          rotation: toRotationSettings(keyset.rotation),
         });
       }
     }
   }
 
   onModuleDestroy(): void {
-    for (const timer of this.timers) clearInterval(timer);
+    for (const timer of this.refreshTimers.values()) clearInterval(timer);
+    this.refreshTimers.clear();
   }
 
   /** Bumps whenever the set of published keys changes; the JWKS ETag follows it. */
@@ -115,34 +214,28 @@ export class KeysetService implements OnModuleInit, OnModuleDestroy {
     return this.keysets.get(name)?.algorithm;
   }
 
-  /** Called with the keyset name after every rotation (caches of minted tokens drop theirs). */
+  /**
+   * Called with the keyset name whenever its current key changes: a rotation here, one applied
+   * by another instance (seen by `sync`), or a new key at an external source. Caches of minted
+   * tokens drop theirs.
+   */
   onRotation(listener: (keyset: string) => void): void {
     this.rotationListeners.push(listener);
+  }
+
+  /** Deleting a keyset is refused while a check names a user of it. */
+  addReferenceCheck(check: KeysetReferenceCheck): void {
+    this.referenceChecks.push(check);
   }
 
   /**
    * The key to sign with: a stored keyset's current key, or for an external set the key with the
    * given `kid` (else the only key of `alg`).
    */
-  signingKey(name: string, select: { kid?: string; alg?: SigningAlgorithm } = {}): SigningKey {
+  signingKey(name: string, select: KeySelection = {}): HeldKey {
     const keyset = this.keysets.get(name);
     if (!keyset) throw Errors.notFound(`keyset "${name}"`);
-    const candidates = keyset.keys.filter(
-      (k) =>
-        k.status === 'current' &&
-        (select.kid === undefined || k.kid === select.kid) &&
-        (select.alg === undefined || k.alg === select.alg),
-    );
-    if (candidates.length === 1 || (!keyset.external && candidates.length > 0))
-      return candidates[0]!;
-    throw new StsError('ERR_SIGNING_KEY_UNAVAILABLE', {
-      status: 500,
-      error: 'server_error',
-      description:
-        candidates.length === 0
-          ? `keyset "${name}" has no key for ${select.kid ? `kid "${select.kid}"` : (select.alg ?? 'signing')}`
-          : `keyset "${name}" holds several ${select.alg ?? ''} keys; set kid to choose one`,
-    });
+    return selectSigningKey(keyset, select);
   }
 
   /** Creates a stored keyset with its first key unless one of that name exists. */
@@ -155,86 +248,171 @@ export class KeysetService implements OnModuleInit, OnModuleDestroy {
       return;
     }
     await this.serialized(spec.name, async () => {
-      if (this.keysets.has(spec.name)) return;
-      const generated = await generateSigningKey(spec.algorithm, spec.rsaBits);
-      const keyset: KeysetEntity = {
-        id: randomUUID(),
-        name: spec.name,
-        algorithm: spec.algorithm,
-        rsaBits: spec.rsaBits ?? null,
-        retain: spec.retain ?? DEFAULT_RETAIN,
-        createdAt: this.clock.now(),
-      };
-      await this.dataSource.transaction(async (em) => {
-        await em.insert(KeysetEntity, keyset);
-        await em.insert(SigningKeyEntity, this.toRow(keyset.id, generated, 'current', 1));
-      });
-      this.logger.log(`created keyset "${spec.name}" (${spec.algorithm}, kid ${generated.kid})`);
-      await this.reload(spec.name);
+      if (!this.keysets.has(spec.name)) await this.insertKeyset(spec);
     });
   }
 
-  /**
-   * Manual rotation: a new key becomes current, the old current key is kept as previous (still
-   * published, so tokens it signed keep verifying), and previous keys beyond `retain` are dropped.
-   */
-  async rotate(name: string): Promise<SigningKey> {
-    const held = this.keysets.get(name);
-    if (!held) throw Errors.notFound(`keyset "${name}"`);
-    if (held.external) {
-      throw Errors.invalidRequest(
-        `keyset "${name}" is managed externally; rotate it at its source`,
+  /** A keyset declared in the file: created when missing, its settings brought to the file's. */
+  private async applyDeclared(spec: KeysetSpec): Promise<void> {
+    await this.ensureKeyset(spec);
+    const origin = this.keysets.get(spec.name)!.origin as StoredOrigin;
+    const rotation = spec.rotation ?? DEFAULT_ROTATION;
+    const rsaBits = spec.rsaBits ?? null;
+    if (origin.rsaBits === rsaBits && sameSettings(origin.rotation, rotation)) return;
+    await this.writeSettings(spec.name, rsaBits, rotation);
+  }
+
+  /** A new stored keyset (admin API); 409 when the name is taken. */
+  async create(spec: KeysetSpec): Promise<KeysetDescription> {
+    const problem = spec.rotation ? rotationProblem(spec.rotation) : null;
+    if (problem) throw Errors.invalidRequest(`rotation.${problem.field}: ${problem.message}`);
+    await this.serialized(spec.name, async () => {
+      if (this.keysets.has(spec.name)) throw Errors.conflict(`keyset "${spec.name}" exists`);
+      await this.insertKeyset(spec);
+    });
+    return this.describe(spec.name);
+  }
+
+  /** Changes rotation settings or the RSA size of future keys; the algorithm never changes. */
+  async update(name: string, update: KeysetUpdate): Promise<KeysetDescription> {
+    const origin = this.storedOrigin(name);
+    const rotation = toRotationSettings(update.rotation, origin.rotation);
+    const problem = rotationProblem(rotation);
+    if (problem) throw Errors.invalidRequest(`rotation.${problem.field}: ${problem.message}`);
+    await this.writeSettings(
+      name,
+      update.rsaBits === undefined ? origin.rsaBits : update.rsaBits,
+      rotation,
+    );
+    return this.describe(name);
+  }
+
+  /** Deletes a stored keyset and its keys. `default` and keysets still in use are refused. */
+  async delete(name: string): Promise<void> {
+    this.storedOrigin(name);
+    if (name === DEFAULT_KEYSET) {
+      throw Errors.conflict(
+        `keyset "${DEFAULT_KEYSET}" signs for every signer without a keyset and is recreated at start-up; it cannot be deleted`,
       );
     }
-    await this.serialized(name, async () => {
-      const keyset = await this.dataSource.getRepository(KeysetEntity).findOneByOrFail({ name });
-      const generated = await generateSigningKey(
-        keyset.algorithm as SigningAlgorithm,
-        keyset.rsaBits ?? undefined,
-      );
-      await this.dataSource.transaction(async (em) => {
-        const latest = await em.findOne(SigningKeyEntity, {
-          where: { keysetId: keyset.id },
-          order: { generation: 'DESC' },
-        });
-        await em.update(
-          SigningKeyEntity,
-          { keysetId: keyset.id, status: 'current' },
-          { status: 'previous', retiredAt: this.clock.now() },
-        );
-        await em.insert(
-          SigningKeyEntity,
-          this.toRow(keyset.id, generated, 'current', (latest?.generation ?? 0) + 1),
-        );
-        const previous = await em.find(SigningKeyEntity, {
-          where: { keysetId: keyset.id, status: 'previous' },
-          order: { generation: 'DESC' },
-        });
-        for (const stale of previous.slice(keyset.retain))
-          await em.delete(SigningKeyEntity, { id: stale.id });
+    const users = this.referenceChecks.flatMap((check) => check(name));
+    if (users.length > 0) throw Errors.conflict(`keyset "${name}" is used by ${users.join(', ')}`);
+    await this.serialized(name, () =>
+      this.retrying(name, async () => {
+        const stored = await this.readOrNotFound(name);
+        try {
+          await this.store.delete(stored.keyset);
+        } finally {
+          await this.reload(name);
+        }
+      }),
+    );
+    this.logger.log(`deleted keyset "${name}"`);
+  }
+
+  /**
+   * Manual rotation, through the scheduled path: the next key (the pending one if any, else a new
+   * one) is scheduled to start signing `prepublishSeconds` from now — at once when 0 — and the
+   * due steps are applied. Returns the key that signs from then on.
+   */
+  async rotate(name: string, options: { prepublishSeconds?: number } = {}): Promise<HeldKey> {
+    this.storedOrigin(name);
+    const kid = await this.serialized(name, async () => {
+      const scheduled = await this.retrying(name, async () => {
+        const { keyset, keys } = await this.readOrNotFound(name);
+        const activeFrom = this.clock.now() + (options.prepublishSeconds ?? 0) * 1000;
+        const pending = keys.find((k) => k.status === 'next');
+        try {
+          if (pending) {
+            await this.store.change(keyset, (em) =>
+              em.update(SigningKeyEntity, { id: pending.id }, { activatedAt: activeFrom }),
+            );
+            return pending.kid;
+          }
+          return await this.publishNext(keyset, keys, activeFrom);
+        } finally {
+          await this.reload(name);
+        }
       });
-      this.logger.log(`rotated keyset "${name}": new kid ${generated.kid}`);
-      await this.reload(name);
+      await this.applyDueLocked(name);
+      return scheduled;
     });
-    for (const listener of this.rotationListeners) listener(name);
-    return this.signingKey(name);
+    const key = this.keysets.get(name)?.keys.find((k) => k.kid === kid);
+    if (!key) throw Errors.conflict(`keyset "${name}" changed during the rotation; try again`);
+    return key;
+  }
+
+  /**
+   * Applies every due rotation step of every stored keyset (the scheduler's work). Memory was
+   * just synced, so it tells cheaply which keysets have something due; only those are re-read
+   * from the database, which decides.
+   */
+  async applyAllDue(): Promise<void> {
+    const now = this.clock.now();
+    for (const held of [...this.keysets.values()]) {
+      if (held.origin.kind !== 'stored' || !dueStep(held.keys, held.origin.rotation, now)) continue;
+      try {
+        await this.serialized(held.name, () => this.applyDueLocked(held.name));
+      } catch (err) {
+        this.logger.error(
+          `rotation step for keyset "${held.name}" failed, retrying on the next tick: ${(err as Error).message}`,
+        );
+      }
+    }
+  }
+
+  /**
+   * Brings memory in line with the database: keysets another instance created, changed (its
+   * revision moved) or deleted are reloaded or dropped.
+   */
+  async sync(): Promise<void> {
+    const revisions = await this.store.revisions();
+    for (const [name, revision] of revisions) {
+      const held = this.keysets.get(name);
+      if (held?.origin.kind === 'stored' && held.origin.revision === revision) continue;
+      if (held?.origin.kind === 'external') continue;
+      await this.serialized(name, () => this.reload(name));
+    }
+    for (const held of [...this.keysets.values()]) {
+      if (held.origin.kind === 'stored' && !revisions.has(held.name))
+        await this.serialized(held.name, () => this.reload(held.name));
+    }
+  }
+
+  /** Re-encrypts every stored private key under the primary master key. */
+  rekey(): Promise<{ rekeyed: number; total: number; masterKeyId: string }> {
+    return this.store.rekey();
   }
 
   /**
    * Keeps an externally managed private JWKS in memory, refreshed every `refreshSeconds` (a
-   * failed refresh keeps the last good keys).
+   * failed refresh keeps the last good keys). Registering a name again replaces it — but only
+   * once the new set loads and holds a key for `require`, so a bad change leaves the old one.
    */
   async registerExternal(
     name: string,
     source: PrivateJwksSource,
     refreshSeconds?: number,
+    options: { listed?: boolean; require?: KeySelection } = {},
   ): Promise<void> {
     const load = async (): Promise<void> => {
-      const keys = await loadPrivateJwks(this.http, source, this.clock.now());
-      this.keysets.set(name, { name, algorithm: source.algorithm, external: true, keys });
-      this.version++;
+      const loaded = await loadPrivateJwks(this.http, source, this.clock.now());
+      const keyset: HeldKeyset = {
+        name,
+        algorithm: source.algorithm,
+        origin: { kind: 'external', source, refreshSeconds, listed: options.listed ?? true },
+        keys: loaded.map((key) => ({
+          ...key,
+          generation: 0,
+          activeFrom: key.createdAt,
+          retiredAt: null,
+        })),
+      };
+      if (options.require) selectSigningKey(keyset, options.require);
+      this.hold(keyset);
     };
     await load();
+    this.stopRefresh(name);
     if (refreshSeconds && refreshSeconds > 0) {
       const timer = setInterval(() => {
         load().catch((err: Error) =>
@@ -244,8 +422,16 @@ export class KeysetService implements OnModuleInit, OnModuleDestroy {
         );
       }, refreshSeconds * 1000);
       timer.unref();
-      this.timers.push(timer);
+      this.refreshTimers.set(name, timer);
     }
+  }
+
+  /** Forgets an external key set (its signer was deleted or no longer uses it). */
+  unregisterExternal(name: string): void {
+    if (this.keysets.get(name)?.origin.kind !== 'external') return;
+    this.stopRefresh(name);
+    this.keysets.delete(name);
+    this.version++;
   }
 
   /** Public JWKs of every asymmetric key that is current, pre-published or retained. */
@@ -278,99 +464,242 @@ export class KeysetService implements OnModuleInit, OnModuleDestroy {
     return undefined;
   }
 
-  list(): KeysetSummary[] {
+  /** Stored keysets and listed external ones, by name (signers' own key sets are theirs). */
+  list(): KeysetDescription[] {
     return [...this.keysets.values()]
+      .filter((set) => set.origin.kind === 'stored' || set.origin.listed)
       .sort((a, b) => a.name.localeCompare(b.name))
-      .map((set) => ({
-        name: set.name,
-        algorithm: set.algorithm,
-        external: set.external,
-        keys: set.keys.map(({ kid, alg, status, createdAt }) => ({ kid, alg, status, createdAt })),
-      }));
+      .map((set) => describeHeld(set));
   }
 
-  private toRow(
-    keysetId: string,
-    generated: Awaited<ReturnType<typeof generateSigningKey>>,
-    status: KeyStatus,
-    generation: number,
-  ): SigningKeyEntity {
-    const { ciphertext, keyId } = this.masterKeys.encrypt(
-      JSON.stringify(generated.privateJwk),
-      aadFor(keysetId, generated.kid),
-    );
-    const now = this.clock.now();
-    return {
+  describe(name: string): KeysetDescription {
+    const held = this.keysets.get(name);
+    if (!held || (held.origin.kind === 'external' && !held.origin.listed))
+      throw Errors.notFound(`keyset "${name}"`);
+    return describeHeld(held);
+  }
+
+  private storedOrigin(name: string): StoredOrigin {
+    const held = this.keysets.get(name);
+    if (!held || (held.origin.kind === 'external' && !held.origin.listed))
+      throw Errors.notFound(`keyset "${name}"`);
+    if (held.origin.kind === 'external') throw externallyManaged(name);
+    return held.origin;
+  }
+
+  private async insertKeyset(spec: KeysetSpec): Promise<void> {
+    const generated = await generateSigningKey(spec.algorithm, spec.rsaBits ?? undefined);
+    const rotation = spec.rotation ?? DEFAULT_ROTATION;
+    const keyset: KeysetEntity = {
       id: randomUUID(),
-      keysetId,
-      kid: generated.kid,
-      alg: generated.alg,
-      status,
-      generation,
-      publicJwk: generated.publicJwk ? JSON.stringify(generated.publicJwk) : null,
-      privateJwkEncrypted: ciphertext,
-      masterKeyId: keyId,
-      createdAt: now,
-      activatedAt: status === 'current' ? now : null,
-      retiredAt: null,
+      name: spec.name,
+      algorithm: spec.algorithm,
+      rsaBits: spec.rsaBits ?? null,
+      retain: rotation.retain,
+      rotationPeriod: rotation.periodSeconds,
+      prepublish: rotation.prepublishSeconds,
+      maxTokenLifetime: rotation.maxTokenLifetimeSeconds,
+      revision: 0,
+      createdAt: this.clock.now(),
     };
-  }
-
-  private async loadStored(): Promise<void> {
-    const keysets = await this.dataSource.getRepository(KeysetEntity).find();
-    for (const keyset of keysets) await this.reload(keyset.name);
-  }
-
-  private async reload(name: string): Promise<void> {
-    const keyset = await this.dataSource.getRepository(KeysetEntity).findOne({
-      where: { name },
-      relations: { keys: true },
-    });
-    if (!keyset) {
-      this.keysets.delete(name);
-    } else {
-      if (!isSigningAlgorithm(keyset.algorithm)) {
-        throw new Error(`keyset "${name}" has unsupported algorithm ${keyset.algorithm}`);
-      }
-      const rows = [...(keyset.keys ?? [])].sort(
-        (a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || b.generation - a.generation,
-      );
-      const keys: SigningKey[] = [];
-      for (const row of rows) keys.push(await this.decryptRow(name, keyset.id, row));
-      this.keysets.set(name, { name, algorithm: keyset.algorithm, external: false, keys });
-    }
-    this.version++;
-  }
-
-  private async decryptRow(
-    keysetName: string,
-    keysetId: string,
-    row: SigningKeyEntity,
-  ): Promise<SigningKey> {
-    let privateJwk: JWK;
     try {
-      privateJwk = JSON.parse(
-        this.masterKeys.decrypt(
-          row.privateJwkEncrypted,
-          row.masterKeyId,
-          aadFor(keysetId, row.kid),
-        ),
-      ) as JWK;
+      await this.store.create(keyset, generated);
+      this.logger.log(`created keyset "${spec.name}" (${spec.algorithm}, kid ${generated.kid})`);
     } catch (err) {
-      throw new Error(
-        `cannot load keyset "${keysetName}" key ${row.kid}: ${(err as Error).message}`,
-        { cause: err },
+      // Another instance sharing the database may have created it first; theirs stands.
+      if (!(err instanceof QueryFailedError) || !(await this.store.read(spec.name))) throw err;
+    }
+    await this.reload(spec.name);
+    const held = this.keysets.get(spec.name)!;
+    if (held.algorithm !== spec.algorithm)
+      throw new KeysetConflictError(spec.name, String(held.algorithm), spec.algorithm);
+  }
+
+  private async writeSettings(
+    name: string,
+    rsaBits: number | null,
+    rotation: RotationSettings,
+  ): Promise<void> {
+    await this.serialized(name, async () => {
+      await this.retrying(name, async () => {
+        const { keyset } = await this.readOrNotFound(name);
+        try {
+          await this.store.change(keyset, async (em) => {
+            await em.update(
+              KeysetEntity,
+              { id: keyset.id },
+              {
+                rsaBits,
+                retain: rotation.retain,
+                rotationPeriod: rotation.periodSeconds,
+                prepublish: rotation.prepublishSeconds,
+                maxTokenLifetime: rotation.maxTokenLifetimeSeconds,
+              },
+            );
+          });
+        } finally {
+          await this.reload(name);
+        }
+      });
+      // New settings may make a step due now (a shorter period, a smaller retain).
+      await this.applyDueLocked(name);
+    });
+  }
+
+  /** Applies due steps until the keyset is up to date; caller holds the keyset's lock. */
+  private async applyDueLocked(name: string): Promise<void> {
+    for (let step = 0; step < MAX_STEPS_PER_PASS; step++) {
+      const stored = await this.store.read(name);
+      if (!stored) return this.reload(name);
+      const due = dueStep(stored.keys.map(timelineOf), settingsOf(stored.keyset), this.clock.now());
+      if (!due) return;
+      let conflict = false;
+      try {
+        await this.applyStep(stored, due);
+      } catch (err) {
+        // Another instance applied a step first; the next pass starts from what it wrote.
+        if (!(err instanceof RevisionConflict)) throw err;
+        conflict = true;
+      } finally {
+        await this.reload(name);
+      }
+      if (conflict) return;
+    }
+  }
+
+  private async applyStep({ keyset, keys }: StoredKeyset, step: RotationStep): Promise<void> {
+    const now = this.clock.now();
+    if (step.kind === 'promote') {
+      await this.store.change(keyset, async (em) => {
+        await em.update(
+          SigningKeyEntity,
+          { keysetId: keyset.id, status: 'current' },
+          { status: 'previous', retiredAt: now },
+        );
+        await em.update(
+          SigningKeyEntity,
+          { keysetId: keyset.id, kid: step.kid },
+          { status: 'current', activatedAt: now },
+        );
+      });
+      this.logger.log(`rotated keyset "${keyset.name}": kid ${step.kid} signs from now on`);
+    } else if (step.kind === 'prepublish') {
+      const kid = await this.publishNext(keyset, keys, step.activeFrom);
+      this.logger.log(
+        `published the next key of keyset "${keyset.name}" (kid ${kid}); it signs from ${new Date(step.activeFrom).toISOString()}`,
+      );
+    } else {
+      await this.store.change(keyset, async (em) => {
+        for (const kid of step.kids)
+          await em.delete(SigningKeyEntity, { keysetId: keyset.id, kid });
+      });
+      this.logger.log(
+        `unpublished retired keys of keyset "${keyset.name}": ${step.kids.join(', ')}`,
       );
     }
-    const alg = row.alg as SigningAlgorithm;
-    return {
-      kid: row.kid,
-      alg,
-      key: await importJWK(privateJwk, alg),
-      publicJwk: row.publicJwk ? (JSON.parse(row.publicJwk) as JWK) : undefined,
-      status: row.status,
-      createdAt: row.createdAt,
-    };
+  }
+
+  /** Generates a key and stores it as the keyset's `next`, to sign from `activeFrom`. */
+  private async publishNext(
+    keyset: KeysetEntity,
+    keys: SigningKeyEntity[],
+    activeFrom: number,
+  ): Promise<string> {
+    if (!isSigningAlgorithm(keyset.algorithm))
+      throw new Error(`keyset "${keyset.name}" has unsupported algorithm ${keyset.algorithm}`);
+    const generated = await generateSigningKey(keyset.algorithm, keyset.rsaBits ?? undefined);
+    const generation = Math.max(0, ...keys.map((k) => k.generation)) + 1;
+    await this.store.change(keyset, (em) =>
+      em.insert(
+        SigningKeyEntity,
+        this.store.sealedRow(keyset.id, generated, 'next', generation, activeFrom),
+      ),
+    );
+    return generated.kid;
+  }
+
+  private async readOrNotFound(name: string): Promise<StoredKeyset> {
+    const stored = await this.store.read(name);
+    if (stored) return stored;
+    await this.reload(name);
+    throw Errors.notFound(`keyset "${name}"`);
+  }
+
+  /** Replaces the in-memory copy of a stored keyset with the database's (or drops it). */
+  private async reload(name: string): Promise<void> {
+    const stored = await this.store.read(name);
+    const before = this.keysets.get(name);
+    if (!stored) {
+      if (before?.origin.kind === 'stored') {
+        this.keysets.delete(name);
+        this.version++;
+      }
+      return;
+    }
+    const { keyset, keys: rows } = stored;
+    if (!isSigningAlgorithm(keyset.algorithm)) {
+      throw new Error(`keyset "${name}" has unsupported algorithm ${keyset.algorithm}`);
+    }
+    const known = new Map((before?.keys ?? []).map((k) => [k.kid, k]));
+    const keys: HeldKey[] = [];
+    for (const row of [...rows].sort(
+      (a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || b.generation - a.generation,
+    )) {
+      // A key already in memory is not unsealed again: only its place in the timeline moves.
+      const held = known.get(row.kid);
+      keys.push({
+        kid: row.kid,
+        alg: row.alg as SigningAlgorithm,
+        key: held?.key ?? (await importJWK(this.store.unseal(name, row), row.alg)),
+        publicJwk:
+          held?.publicJwk ?? (row.publicJwk ? (JSON.parse(row.publicJwk) as JWK) : undefined),
+        status: row.status,
+        createdAt: row.createdAt,
+        generation: row.generation,
+        activeFrom: row.activatedAt,
+        retiredAt: row.retiredAt,
+      });
+    }
+    this.hold({
+      name,
+      algorithm: keyset.algorithm,
+      origin: {
+        kind: 'stored',
+        id: keyset.id,
+        revision: keyset.revision,
+        rsaBits: keyset.rsaBits,
+        rotation: settingsOf(keyset),
+      },
+      keys,
+    });
+  }
+
+  private hold(keyset: HeldKeyset): void {
+    const before = this.keysets.get(keyset.name);
+    this.keysets.set(keyset.name, keyset);
+    this.version++;
+    const currentKid = (set: HeldKeyset | undefined) =>
+      set?.keys.find((k) => k.status === 'current')?.kid;
+    if (before && currentKid(before) !== currentKid(keyset)) {
+      for (const listener of this.rotationListeners) listener(keyset.name);
+    }
+  }
+
+  private stopRefresh(name: string): void {
+    clearInterval(this.refreshTimers.get(name));
+    this.refreshTimers.delete(name);
+  }
+
+  /** Retries work that lost a revision race (the memory copy is reloaded in between). */
+  private async retrying<T>(name: string, work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (err) {
+        if (!(err instanceof RevisionConflict) || attempt >= CONFLICT_ATTEMPTS) throw err;
+        this.logger.warn(`keyset "${name}" changed concurrently; retrying`);
+      }
+    }
   }
 
   /** One change at a time per keyset within this process. */
@@ -384,4 +713,55 @@ export class KeysetService implements OnModuleInit, OnModuleDestroy {
       if (this.locks.get(name) === next) this.locks.delete(name);
     }
   }
+}
+
+const settingsOf = (keyset: KeysetEntity): RotationSettings => ({
+  retain: keyset.retain,
+  periodSeconds: keyset.rotationPeriod,
+  prepublishSeconds: keyset.prepublish,
+  maxTokenLifetimeSeconds: keyset.maxTokenLifetime,
+});
+
+const timelineOf = (row: SigningKeyEntity) => ({
+  kid: row.kid,
+  status: row.status,
+  generation: row.generation,
+  activeFrom: row.activatedAt,
+  retiredAt: row.retiredAt,
+});
+
+const sameSettings = (a: RotationSettings, b: RotationSettings): boolean =>
+  a.retain === b.retain &&
+  a.periodSeconds === b.periodSeconds &&
+  a.prepublishSeconds === b.prepublishSeconds &&
+  a.maxTokenLifetimeSeconds === b.maxTokenLifetimeSeconds;
+
+function describeHeld(set: HeldKeyset): KeysetDescription {
+  const { origin } = set;
+  return {
+    name: set.name,
+    algorithm: set.algorithm,
+    ...(origin.kind === 'stored'
+      ? {
+          stored: {
+            rsaBits: origin.rsaBits,
+            rotation: origin.rotation,
+            scheduledRotationAt: scheduledRotationAt(set.keys, origin.rotation),
+          },
+        }
+      : { external: { jwksUrl: origin.source.url, refreshSeconds: origin.refreshSeconds } }),
+    keys: set.keys.map((k) => ({
+      kid: k.kid,
+      alg: k.alg,
+      status: k.status,
+      createdAt: k.createdAt,
+      activeFrom: k.activeFrom,
+      retiredAt: k.retiredAt,
+      retainedUntil:
+        origin.kind === 'stored' && k.retiredAt !== null
+          ? retentionEndsAt(k.retiredAt, origin.rotation)
+          : null,
+      publicJwk: k.publicJwk,
+    })),
+  };
 }

@@ -64,7 +64,7 @@ export class MasterKeyRing {
     const master = this.keys.find((k) => k.id === keyId);
     if (!master) {
       throw new MasterKeyError(
-        `stored key material was encrypted under master key ${keyId}, which STS_MASTER_KEY does not hold (loaded: ${this.keys.map((k) => k.id).join(', ')})`,
+        `stored key material was encrypted under master key ${keyId}, which STS_MASTER_KEY does not hold (loaded: ${this.keys.map((k) => k.id).join(', ')}); list every master key the store uses, newest first — after \`npm run rekey\` only the first is needed`,
       );
     }
     const raw = Buffer.from(ciphertext, 'base64url');

@@ -8,6 +8,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       'Verifies the access and channel tokens a gateway receives and re-signs them with this service’s keys; upstreams trust /.well-known/jwks.json only.',
     )
     .setVersion('0.1.0')
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'opaque',
+      description: 'STS_ADMIN_TOKEN',
+    })
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controllerKey, methodKey) => methodKey,

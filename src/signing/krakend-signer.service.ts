@@ -1,84 +1,173 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { Errors } from '../common/errors';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+  OnModuleInit,
+} from '@nestjs/common';
+import { Errors, StsError } from '../common/errors';
 import { OutboundHttp, OutboundHttpError } from '../common/outbound-http';
-import { STS_CONFIG, type StsConfig } from '../config/config';
+import { STS_CONFIG, signerProblems, type StsConfig } from '../config/config';
 import type { SignerConfig } from '../config/file.schema';
 import type { SigningAlgorithm } from '../keys/algorithms';
 import { DEFAULT_KEYSET, KeysetService } from '../keys/keyset.service';
 import { JwsSigner } from './jws-signer.service';
+import { canonicalSigner, SignerStore, signerOptionsText } from './signer.store';
 
 /** KrakenD reloads a `jwk-url` set from its cache; we refresh it on this period. */
 const JWK_URL_REFRESH_SECONDS = 900;
+
+/** How soon signer changes made through another instance sharing the database apply here. */
+export const SIGNER_SYNC_MS = 5000;
 
 export type JsonObject = Record<string, unknown>;
 
 export const isJsonObject = (value: unknown): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-interface ResolvedSigner {
+interface HeldSigner {
   config: SignerConfig;
+  /** The stored text of its options, to notice changes made elsewhere. */
+  text: string;
   keyset: string;
   select: { kid?: string; alg?: SigningAlgorithm };
+  /** Why a stored signer cannot sign right now (its jwk-url could not be loaded, …). */
+  unavailable?: string;
 }
 
 const externalKeysetName = (signer: string): string => `signer:${signer}`;
 
+/** The keyset a signer signs with: its own jwk-url set, the one it names, or `default`. */
+const keysetOf = (signer: SignerConfig): string =>
+  signer['jwk-url'] ? externalKeysetName(signer.name) : (signer.keyset ?? DEFAULT_KEYSET);
+
 /**
  * KrakenD's JWT signer (krakend-jose `signer`): each top-level key listed in `keys-to-sign` whose
  * value is an object is replaced by a JWS of that object; every other key passes through.
+ *
+ * Signers live in the database (the file's are written there at boot, create-or-update by name)
+ * and are held here resolved; `put`/`remove` (the admin API) apply to the next request, and
+ * `sync` picks up changes made by other instances.
  */
 @Injectable()
-export class KrakendSignerService implements OnModuleInit {
-  private readonly signers = new Map<string, ResolvedSigner>();
+export class KrakendSignerService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(KrakendSignerService.name);
+  private readonly signers = new Map<string, HeldSigner>();
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly keysets: KeysetService,
     private readonly http: OutboundHttp,
     private readonly jws: JwsSigner,
+    private readonly store: SignerStore,
     @Inject(STS_CONFIG) private readonly config: StsConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
+    // A file signer that cannot be resolved stops start-up, as before any request is served.
     for (const signer of this.config.file.signers) {
-      if (signer.backend) this.http.assertAllowed(signer.backend);
       this.signers.set(signer.name, await this.resolve(signer));
+      await this.store.save(signer);
     }
+    await this.sync();
+    this.keysets.addReferenceCheck((keyset) =>
+      [...this.signers.values()]
+        .filter((held) => held.keyset === keyset)
+        .map((held) => `signer "${held.config.name}"`),
+    );
   }
 
-  private async resolve(signer: SignerConfig): Promise<ResolvedSigner> {
-    const jwkUrl = signer['jwk-url'];
-    if (jwkUrl) {
-      const keyset = externalKeysetName(signer.name);
-      await this.keysets.registerExternal(
-        keyset,
-        {
-          url: jwkUrl,
-          algorithm: signer.alg,
-          allowHttp: signer.disable_jwk_security,
-          pinnedFingerprints: signer.jwk_fingerprints,
-        },
-        JWK_URL_REFRESH_SECONDS,
-      );
-      // Fail at start-up, not on the first request, when kid/alg select nothing.
-      this.keysets.signingKey(keyset, { kid: signer.kid, alg: signer.alg });
-      return { config: signer, keyset, select: { kid: signer.kid, alg: signer.alg } };
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.sync().catch((err: Error) => this.logger.error(`signer sync failed: ${err.message}`));
+    }, SIGNER_SYNC_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Every signer, by name, as configured. */
+  list(): SignerConfig[] {
+    return [...this.signers.values()]
+      .map((held) => held.config)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  get(name: string): SignerConfig {
+    const held = this.signers.get(name);
+    if (!held) throw Errors.notFound(`signer "${name}"`);
+    return held.config;
+  }
+
+  /** Why a stored signer cannot sign right now, if it cannot. */
+  unavailableReason(name: string): string | undefined {
+    return this.signers.get(name)?.unavailable;
+  }
+
+  /**
+   * Creates or replaces a signer after checking it can sign (its keyset exists or is created,
+   * its jwk-url loads and holds the key it names). True when it was created.
+   */
+  async put(signer: SignerConfig): Promise<boolean> {
+    const problems = signerProblems(signer, 'signer');
+    if (problems.length > 0)
+      throw Errors.invalidRequest(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
+    let held: HeldSigner;
+    try {
+      held = await this.resolve(signer);
+    } catch (err) {
+      throw Errors.invalidRequest(`signer "${signer.name}" cannot sign: ${(err as Error).message}`);
     }
-    const keyset = signer.keyset ?? DEFAULT_KEYSET;
-    // A named keyset is created on first use, as Kong does with its keyset names.
-    if (!this.keysets.has(keyset))
-      await this.keysets.ensureKeyset({ name: keyset, algorithm: signer.alg ?? 'RS256' });
-    const key = this.keysets.signingKey(keyset);
-    if (signer.alg && signer.alg !== key.alg) {
-      throw new Error(
-        `signer "${signer.name}": alg ${signer.alg} does not match keyset "${keyset}" (${key.alg})`,
-      );
+    const created = await this.store.save(signer);
+    this.hold(held);
+    return created;
+  }
+
+  async remove(name: string): Promise<void> {
+    this.get(name);
+    await this.store.delete(name);
+    this.forget(name);
+  }
+
+  /** Reloads signers whose stored options changed (another instance), drops deleted ones. */
+  async sync(): Promise<void> {
+    const stored = await this.store.all();
+    const names = new Set(stored.map((s) => s.signer.name));
+    for (const { signer, text } of stored) {
+      const held = this.signers.get(signer.name);
+      if (held && held.text === text && !held.unavailable) continue;
+      try {
+        this.hold(await this.resolve(signer));
+      } catch (err) {
+        const reason = (err as Error).message;
+        if (held?.unavailable !== reason)
+          this.logger.error(`signer "${signer.name}" cannot sign: ${reason}`);
+        this.hold({
+          config: canonicalSigner(signer),
+          text,
+          keyset: keysetOf(signer),
+          select: {},
+          unavailable: reason,
+        });
+      }
     }
-    return { config: signer, keyset, select: {} };
+    for (const name of [...this.signers.keys()]) if (!names.has(name)) this.forget(name);
   }
 
   async sign(signerName: string, body: unknown): Promise<JsonObject> {
     const signer = this.signers.get(signerName);
     if (!signer) throw Errors.notFound(`signer "${signerName}"`);
+    if (signer.unavailable !== undefined) {
+      throw new StsError('ERR_SIGNER_UNAVAILABLE', {
+        status: 503,
+        error: 'temporarily_unavailable',
+        description: `signer "${signerName}" cannot sign right now`,
+        headers: { 'retry-after': String(SIGNER_SYNC_MS / 1000) },
+      });
+    }
     if (!isJsonObject(body)) throw Errors.invalidRequest('request body must be a JSON object');
     const claims = signer.config.backend
       ? await this.callBackend(signer.config.backend, body)
@@ -103,6 +192,52 @@ export class KrakendSignerService implements OnModuleInit {
     return out;
   }
 
+  private async resolve(signer: SignerConfig): Promise<HeldSigner> {
+    if (signer.backend) this.http.assertAllowed(signer.backend);
+    const config = canonicalSigner(signer);
+    const text = signerOptionsText(signer);
+    const keyset = keysetOf(signer);
+    const jwkUrl = signer['jwk-url'];
+    if (jwkUrl) {
+      await this.keysets.registerExternal(
+        keyset,
+        {
+          url: jwkUrl,
+          algorithm: signer.alg,
+          allowHttp: signer.disable_jwk_security,
+          pinnedFingerprints: signer.jwk_fingerprints,
+        },
+        JWK_URL_REFRESH_SECONDS,
+        // Fail now, not on the first request, when kid/alg select nothing.
+        { listed: false, require: { kid: signer.kid, alg: signer.alg } },
+      );
+      return { config, text, keyset, select: { kid: signer.kid, alg: signer.alg } };
+    }
+    // A named keyset is created on first use, as Kong does with its keyset names.
+    if (!this.keysets.has(keyset))
+      await this.keysets.ensureKeyset({ name: keyset, algorithm: signer.alg ?? 'RS256' });
+    const key = this.keysets.signingKey(keyset);
+    if (signer.alg && signer.alg !== key.alg) {
+      throw new Error(
+        `signer "${signer.name}": alg ${signer.alg} does not match keyset "${keyset}" (${key.alg})`,
+      );
+    }
+    return { config, text, keyset, select: {} };
+  }
+
+  private hold(held: HeldSigner): void {
+    const name = held.config.name;
+    this.signers.set(name, held);
+    // A signer that no longer signs with its own jwk-url releases that key set.
+    if (held.keyset !== externalKeysetName(name))
+      this.keysets.unregisterExternal(externalKeysetName(name));
+  }
+
+  private forget(name: string): void {
+    this.signers.delete(name);
+    this.keysets.unregisterExternal(externalKeysetName(name));
+  }
+
   /** KrakenD's endpoint wrapper: the request goes to the token-issuing backend, its answer is signed. */
   private async callBackend(url: string, body: JsonObject): Promise<JsonObject> {
     let answer: unknown;
@@ -122,9 +257,5 @@ export class KrakendSignerService implements OnModuleInit {
     if (!isJsonObject(answer))
       throw Errors.badGateway('signer backend did not answer a JSON object');
     return answer;
-  }
-
-  list(): string[] {
-    return [...this.signers.keys()];
   }
 }

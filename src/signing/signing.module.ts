@@ -4,10 +4,11 @@ import { CertificateService } from './certificate.service';
 import { JwsSigner } from './jws-signer.service';
 import { KrakendSignerService } from './krakend-signer.service';
 import { ResigningService } from './resigning.service';
+import { SignerStore } from './signer.store';
 
 @Module({
   imports: [KeysModule],
-  providers: [JwsSigner, KrakendSignerService, CertificateService, ResigningService],
+  providers: [JwsSigner, SignerStore, KrakendSignerService, CertificateService, ResigningService],
   exports: [JwsSigner, KrakendSignerService, CertificateService, ResigningService],
 })
 export class SigningModule {}

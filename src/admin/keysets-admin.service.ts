@@ -1,0 +1,141 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Errors } from '../common/errors';
+import { STS_CONFIG, type StsConfig } from '../config/config';
+import { formatDuration, parseDurationSeconds } from '../config/duration';
+import type { KeysetConfig } from '../config/file.schema';
+import { KeysetService, type KeysetDescription } from '../keys/keyset.service';
+import { toRotationSettings, type RotationSettings } from '../keys/rotation-policy';
+import type { PublicJwk } from '../openapi/schemas';
+import type { RekeyResult } from './admin.dto';
+import { AuditLog } from './audit-log.service';
+import { assertNotInFile } from './file-ownership';
+import type { KeysetUpdateRequest, KeysetView, RotationView } from './keysets.dto';
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** Rotation settings as the file spells them (also the export's). */
+export function rotationBlock(settings: RotationSettings): RotationView {
+  return {
+    ...(settings.periodSeconds !== null ? { period: formatDuration(settings.periodSeconds) } : {}),
+    prepublish: formatDuration(settings.prepublishSeconds),
+    retain: settings.retain,
+    max_token_lifetime: formatDuration(settings.maxTokenLifetimeSeconds),
+  };
+}
+
+/** A keyset as the declarative file declares it: settings only, never keys. */
+export function keysetDeclaration(keyset: KeysetDescription): KeysetConfig {
+  if (keyset.external) {
+    return {
+      name: keyset.name,
+      ...(keyset.algorithm ? { algorithm: keyset.algorithm } : {}),
+      jwks_url: keyset.external.jwksUrl,
+      ...(keyset.external.refreshSeconds !== undefined
+        ? { refresh: formatDuration(keyset.external.refreshSeconds) }
+        : {}),
+    };
+  }
+  return {
+    name: keyset.name,
+    algorithm: keyset.algorithm,
+    ...(keyset.stored?.rsaBits ? { rsa_bits: keyset.stored.rsaBits } : {}),
+    rotation: rotationBlock(keyset.stored!.rotation),
+  };
+}
+
+/** Keysets through the admin API: views without private members, audit, file ownership. */
+@Injectable()
+export class KeysetsAdminService {
+  constructor(
+    private readonly keysets: KeysetService,
+    private readonly audit: AuditLog,
+    @Inject(STS_CONFIG) private readonly config: StsConfig,
+  ) {}
+
+  list(): KeysetView[] {
+    return this.keysets.list().map((keyset) => this.view(keyset));
+  }
+
+  get(name: string): KeysetView {
+    return this.view(this.keysets.describe(name));
+  }
+
+  create(request: KeysetConfig): Promise<KeysetView> {
+    return this.audit.track('create', 'keyset', request.name, async () => {
+      assertNotInFile('keyset', request.name, this.config.file.keysets);
+      if (request.jwks_url !== undefined || request.refresh !== undefined) {
+        throw Errors.invalidRequest(
+          'keysets with jwks_url are declared in the configuration file, not through the admin API',
+        );
+      }
+      if (request.algorithm === undefined) throw Errors.invalidRequest('algorithm is required');
+      return this.view(
+        await this.keysets.create({
+          name: request.name,
+          algorithm: request.algorithm,
+          rsaBits: request.rsa_bits ?? null,
+          rotation: toRotationSettings(request.rotation),
+        }),
+      );
+    });
+  }
+
+  update(name: string, request: KeysetUpdateRequest): Promise<KeysetView> {
+    return this.audit.track('update', 'keyset', name, async () => {
+      this.keysets.describe(name);
+      assertNotInFile('keyset', name, this.config.file.keysets);
+      return this.view(
+        await this.keysets.update(name, { rsaBits: request.rsa_bits, rotation: request.rotation }),
+      );
+    });
+  }
+
+  delete(name: string): Promise<void> {
+    return this.audit.track('delete', 'keyset', name, async () => {
+      this.keysets.describe(name);
+      assertNotInFile('keyset', name, this.config.file.keysets);
+      await this.keysets.delete(name);
+    });
+  }
+
+  rotate(name: string, prepublish: string | undefined): Promise<KeysetView> {
+    return this.audit.track('rotate', 'keyset', name, async () => {
+      await this.keysets.rotate(name, { prepublishSeconds: parseDurationSeconds(prepublish) });
+      return this.get(name);
+    });
+  }
+
+  /** Re-encrypts every stored private key under the primary master key. */
+  rekey(): Promise<RekeyResult> {
+    return this.audit.track('rekey', 'master_key', 'primary', async () => {
+      const { rekeyed, total, masterKeyId } = await this.keysets.rekey();
+      return { rekeyed, total, master_key_id: masterKeyId };
+    });
+  }
+
+  private view(keyset: KeysetDescription): KeysetView {
+    const declaration = keysetDeclaration(keyset);
+    return {
+      name: keyset.name,
+      algorithm: keyset.algorithm,
+      managed_by: this.config.file.keysets.some((k) => k.name === keyset.name) ? 'file' : 'api',
+      ...(keyset.stored
+        ? {
+            rsa_bits: keyset.stored.rsaBits,
+            rotation: declaration.rotation as RotationView,
+            next_rotation_at: iso(keyset.stored.scheduledRotationAt),
+          }
+        : { jwks_url: declaration.jwks_url, refresh: declaration.refresh as string | undefined }),
+      keys: keyset.keys.map((key) => ({
+        kid: key.kid,
+        alg: key.alg,
+        status: key.status,
+        created_at: iso(key.createdAt)!,
+        active_from: iso(key.activeFrom),
+        retired_at: iso(key.retiredAt),
+        retained_until: iso(key.retainedUntil),
+        ...(key.publicJwk ? { jwk: key.publicJwk as PublicJwk } : {}),
+      })),
+    };
+  }
+}
