@@ -84,10 +84,15 @@ function run(
   );
 }
 
-export async function startNginx(nginx: string, ports: Ports): Promise<RunningGateway> {
+/** nginx with the shipped example config (optionally edited, e.g. for a no-auth baseline). */
+export async function startNginx(
+  nginx: string,
+  ports: Ports,
+  edit: (conf: string) => string = (conf) => conf,
+): Promise<RunningGateway> {
   const dir = tempDir('sts-nginx-');
   mkdirSync(join(dir, 'logs'));
-  const conf = exampleWithPorts('nginx/nginx.conf', ports)
+  const conf = edit(exampleWithPorts('nginx/nginx.conf', ports))
     .replace('pid /tmp/sts-example-nginx.pid;', `pid ${join(dir, 'nginx.pid')};`)
     .replace(
       'access_log off;',
