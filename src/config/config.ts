@@ -1,6 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { parseDurationSeconds } from './duration';
+import { checkConsumers } from '../consumers/consumer.validation';
+import { validateProfile, type ProfileContext } from '../verification/profile.schema';
 import { EnvironmentVariables, type LOG_LEVELS } from './env.schema';
 import { FileConfig } from './file.schema';
 import { ConfigError, type ConfigProblem, validateConfig } from './validate';
@@ -25,6 +28,15 @@ export interface StsConfig {
   /** Path of the declarative file that was loaded, if any. */
   readonly configFile: string | undefined;
   readonly file: Readonly<FileConfig>;
+  readonly verification: VerificationSettings;
+}
+
+/** Process-wide knobs of token verification (profiles hold everything per gateway route). */
+export interface VerificationSettings {
+  readonly jwksMaxAgeSeconds: number;
+  readonly jwksCooldownSeconds: number;
+  readonly jwksTimeoutMs: number;
+  readonly maxTokenBytes: number;
 }
 
 const ENV_KEYS = [
@@ -39,6 +51,10 @@ const ENV_KEYS = [
   'NODE_ENV',
   'STS_ALLOW_INSECURE_HTTP',
   'STS_DATA_DIR',
+  'STS_JWKS_MAX_AGE',
+  'STS_JWKS_COOLDOWN',
+  'STS_JWKS_TIMEOUT_MS',
+  'STS_MAX_TOKEN_BYTES',
 ] as const;
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -88,16 +104,13 @@ function duplicateNames(items: readonly { name?: unknown }[], section: string): 
   return problems;
 }
 
-function checkProfiles(profiles: readonly Record<string, unknown>[]): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  profiles.forEach((profile, index) => {
-    if (typeof profile.name !== 'string' || profile.name.length === 0) {
-      problems.push({
-        path: `profiles[${index}].name`,
-        message: 'name must be a non-empty string',
-      });
-    }
-  });
+function checkProfiles(
+  profiles: readonly Record<string, unknown>[],
+  ctx: ProfileContext,
+): ConfigProblem[] {
+  const problems = profiles.flatMap(
+    (profile, index) => validateProfile(profile, `profiles[${index}]`, ctx).problems,
+  );
   return problems.concat(duplicateNames(profiles, 'profiles'));
 }
 
@@ -144,6 +157,7 @@ export function loadConfig(environment: Environment = process.env): StsConfig {
   const problems = [...env.problems];
 
   const explicitFile = env.value.STS_CONFIG;
+  const allowInsecureHttp = env.value.STS_ALLOW_INSECURE_HTTP;
   const configFile =
     explicitFile ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
   let file = new FileConfig();
@@ -157,7 +171,8 @@ export function loadConfig(environment: Environment = process.env): StsConfig {
       ...duplicateNames(file.keysets, 'keysets'),
       ...duplicateNames(file.signers, 'signers'),
       ...checkSigners(file.signers),
-      ...checkProfiles(file.profiles),
+      ...checkProfiles(file.profiles, { issuer: '', allowInsecureHttp }),
+      ...checkConsumers(file.consumers),
     );
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -180,8 +195,14 @@ export function loadConfig(environment: Environment = process.env): StsConfig {
       '',
     ),
     logLevel: env.value.LOG_LEVEL,
-    allowInsecureHttp: env.value.STS_ALLOW_INSECURE_HTTP,
+    allowInsecureHttp,
     configFile,
     file,
+    verification: {
+      jwksMaxAgeSeconds: parseDurationSeconds(env.value.STS_JWKS_MAX_AGE)!,
+      jwksCooldownSeconds: parseDurationSeconds(env.value.STS_JWKS_COOLDOWN)!,
+      jwksTimeoutMs: env.value.STS_JWKS_TIMEOUT_MS,
+      maxTokenBytes: env.value.STS_MAX_TOKEN_BYTES,
+    },
   });
 }

@@ -11,6 +11,7 @@ import {
   Max,
   Min,
 } from 'class-validator';
+import { IsDuration } from './duration';
 
 const toBoolean = ({ value }: { value: unknown }): unknown =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
@@ -37,4 +38,17 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBoolean) @IsBoolean() STS_ALLOW_INSECURE_HTTP: boolean = false;
   /** Where the SQLite file and the development master key live; `./data` by default. */
   @IsOptional() @IsString() STS_DATA_DIR: string = './data';
+  /** How long a fetched IdP JWKS is used before it is fetched again. */
+  @IsOptional() @IsDuration() STS_JWKS_MAX_AGE: string = '10m';
+  /** Least time between two fetches of one JWKS, however many unknown `kid`s arrive. */
+  @IsOptional() @IsDuration() STS_JWKS_COOLDOWN: string = '30s';
+  /** Deadline of one JWKS fetch, in milliseconds. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(60000) STS_JWKS_TIMEOUT_MS: number = 5000;
+  /** Longest token accepted on the token endpoints, in bytes; longer ones are invalid_token. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(256)
+  @Max(65536)
+  STS_MAX_TOKEN_BYTES: number = 8192;
 }

@@ -1,12 +1,22 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
+import { ConsumerEntity } from './consumer.entity';
+import { JwtCredentialEntity } from './jwt-credential.entity';
 import { KeysetEntity } from './keyset.entity';
 import { InitialSchema1764100000000 } from './migrations/1764100000000-InitialSchema';
+import { ProfilesConsumers1764200000000 } from './migrations/1764200000000-ProfilesConsumers';
+import { ProfileEntity } from './profile.entity';
 import { SigningKeyEntity } from './signing-key.entity';
 
-export const ENTITIES = [KeysetEntity, SigningKeyEntity];
-export const MIGRATIONS = [InitialSchema1764100000000];
+export const ENTITIES = [
+  KeysetEntity,
+  SigningKeyEntity,
+  ProfileEntity,
+  ConsumerEntity,
+  JwtCredentialEntity,
+];
+export const MIGRATIONS = [InitialSchema1764100000000, ProfilesConsumers1764200000000];
 
 /**
  * `sqlite:<path>` (embedded, default) or `postgres://…` (several instances sharing one store).

@@ -26,6 +26,6 @@ function masterKeyRing(config: StsConfig): MasterKeyRing {
     { provide: MasterKeyRing, inject: [STS_CONFIG], useFactory: masterKeyRing },
     KeysetService,
   ],
-  exports: [KeysetService],
+  exports: [KeysetService, MasterKeyRing],
 })
 export class KeysModule {}
