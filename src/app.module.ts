@@ -9,6 +9,7 @@ import { DatabaseModule } from './database/database.module';
 import { JwksModule } from './jwks/jwks.module';
 import { KeysModule } from './keys/keys.module';
 import { TokenModule } from './token/token.module';
+import { VerifyModule } from './verify/verify.module';
 
 @Module({})
 export class AppModule {
@@ -21,6 +22,7 @@ export class AppModule {
         KeysModule,
         JwksModule,
         TokenModule,
+        VerifyModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: StsErrorFilter }],
     };
