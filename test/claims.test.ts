@@ -69,7 +69,12 @@ describe('claim checks', () => {
     rejects(() => checkClaims({}, policy(), 1), 'ERR_TOKEN_INVALID');
     checkClaims({}, policy({ optional: new Set(['exp']) }), 1);
     checkClaims({ deep: { exp: 10 } }, policy({ expiry: ['deep', 'exp'] }), 10);
-    rejects(() => checkClaims({ exp: 10, iat: 50 }, policy(), 10), 'ERR_TOKEN_INVALID');
+    rejects(() => checkClaims({ exp: 10, iat: '5' }, policy(), 10), 'ERR_TOKEN_INVALID');
+    checkClaims({ exp: 10, iat: 50 }, policy(), 10);
+    rejects(
+      () => checkClaims({ exp: 10, iat: 50 }, policy({ notBefore: ['nbf'] }), 10),
+      'ERR_TOKEN_NOT_YET_VALID',
+    );
   });
 
   it('allow-lists are 401, required claims 403; optional claims are checked when present', () => {

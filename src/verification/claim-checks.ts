@@ -68,7 +68,10 @@ export interface ClaimPolicy {
   leeway: number;
   expiry: ClaimPath | null;
   notBefore: ClaimPath | null;
-  /** JWT payloads: `iat` must be a number and not in the future beyond the leeway. */
+  /**
+   * JWT payloads: a present `iat` must be a number; where not-before is verified it must not be
+   * in the future beyond the leeway either (the same clock-skew question as `nbf`).
+   */
   issuedAt: boolean;
   allowLists: readonly AllowList[];
   required: readonly ClaimPath[];
@@ -103,7 +106,8 @@ function checkTimes(claims: Claims, policy: ClaimPolicy, now: number): void {
   }
   if (policy.issuedAt && claims.iat !== undefined) {
     if (!numeric(claims.iat)) throw Rejections.invalid(`'iat' claim must be a number`);
-    if (claims.iat > now + policy.leeway) throw Rejections.invalid('token issued in the future');
+    if (policy.notBefore && claims.iat > now + policy.leeway)
+      throw Rejections.notYetValid('token issued in the future');
   }
 }
 

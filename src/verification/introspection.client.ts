@@ -34,7 +34,7 @@ interface CachedResult {
  * Results are reused for at most this long even when the token lives longer, so a revoked
  * token is noticed within minutes (Kong caches until the token's `exp`).
  */
-export const INTROSPECTION_FRESH_SECONDS = 300;
+const INTROSPECTION_FRESH_SECONDS = 300;
 const CACHE_ENTRIES = 10_000;
 const MAX_ANSWER_BYTES = 256 * 1024;
 const RETRY_AFTER_SECONDS = 5;

@@ -136,8 +136,9 @@ export class RemoteJwks {
         this.fetchedAt = this.clock.now();
       })
       .catch((err: Error) => {
+        const cause = err.cause instanceof Error ? ` (${err.cause.message})` : '';
         this.logger.warn(
-          `JWKS ${this.options.uri}: ${err.message}${this.local ? '; keeping the last good keys' : ''}`,
+          `JWKS ${this.options.uri}: ${err.message}${cause}${this.local ? '; keeping the last good keys' : ''}`,
         );
         throw err;
       })
