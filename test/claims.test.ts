@@ -94,7 +94,7 @@ describe('claim checks', () => {
 });
 
 describe('token extraction', () => {
-  const headerSlot: TokenSources = { body: 'access_token', header: 'authorization' };
+  const headerSlot: TokenSources = { body: 'access_token', headers: ['authorization'] };
   const kongJwt: TokenSources = {
     body: 'access_token',
     bearerHeaders: ['authorization'],

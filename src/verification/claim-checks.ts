@@ -49,10 +49,11 @@ export class ScopeRequirement {
     return this.alternatives.some((all) => all.every((scope) => granted.has(scope)));
   }
 
+  /** For `error_description`, which may not contain double quotes (RFC 6750 §3). */
   describe(): string {
     return this.required.length === 1
-      ? `requires scope "${this.required[0]}"`
-      : `requires one of: ${this.required.map((entry) => `"${entry}"`).join(', ')}`;
+      ? `requires scope '${this.required[0]}'`
+      : `requires one of: ${this.required.map((entry) => `'${entry}'`).join(', ')}`;
   }
 }
 

@@ -3,7 +3,6 @@ import { pathLabel, ScopeRequirement, type AllowList, type ClaimPolicy } from '.
 import type { IntrospectionTarget } from './introspection.client';
 import {
   familyOf,
-  normalizeHeaderName,
   TOKEN_KINDS,
   type ClaimPath,
   type ConsumerField,
@@ -50,6 +49,12 @@ export interface CompiledProfile {
 }
 
 type Field = keyof FamilyValues;
+
+/** Where Kong reads `X_Channel:Bearer` from: `x-channel`, and `x_channel` as sent. */
+function requestHeaderNames(header: string): string[] {
+  const name = header.replace(/:(bearer|basic)$/i, '').toLowerCase();
+  return [...new Set([name.replace(/_/g, '-'), name])];
+}
 
 /** The payload checks (`prefix` "") or the introspection-result checks (`prefix` "introspection_"). */
 function claimPolicy(f: FamilyValues, prefix: '' | 'introspection_'): ClaimPolicy {
@@ -112,7 +117,7 @@ function slotPolicy(
         queryParams: credentials.uri_param_names,
         cookies: credentials.cookie_names,
       }
-    : { body: token, header: header === null ? undefined : normalizeHeaderName(header) };
+    : { body: token, headers: header === null ? [] : requestHeaderNames(header) };
   const jwksUri = f['{t}_jwks_uri'];
   const endpoint = f['{t}_introspection_endpoint'];
   return {

@@ -9,10 +9,10 @@ export interface TokenSources {
   /** JSON body member (`access_token` / `channel_token`). */
   body: TokenKind;
   /**
-   * Kong JWT Signer's `*_request_header` (lower-cased, suffix removed): the value, with a
-   * `Bearer ` or `Basic ` prefix (any case) removed.
+   * Kong JWT Signer's `*_request_header` (lower-cased, suffix removed; with `_` also read as `-`,
+   * as Kong): the value, with a `Bearer ` or `Basic ` prefix (any case) removed.
    */
-  header?: string;
+  headers?: readonly string[];
   /** Kong JWT `header_names`: only `Bearer <token>` values count. */
   bearerHeaders?: readonly string[];
   /** Kong JWT `uri_param_names`. */
@@ -58,10 +58,10 @@ export function extractToken(
   maxBytes: number,
 ): FoundToken | undefined {
   const found: FoundToken[] = [];
-  if (sources.header) {
-    for (const value of headerValues(request.headers[sources.header])) {
+  for (const name of sources.headers ?? []) {
+    for (const value of headerValues(request.headers[name])) {
       const token = value.replace(SCHEME_PREFIX, '').trim();
-      if (token) found.push({ token, source: `header:${sources.header}` });
+      if (token) found.push({ token, source: `header:${name}` });
     }
   }
   for (const name of sources.bearerHeaders ?? []) {
