@@ -179,6 +179,10 @@ describe('POST /verify/{profile} against a real IdP JWKS', () => {
     assert.equal((await verify('api', token, { body: { access_token: token } })).statusCode, 200);
     const notAString = await verify('api', undefined, { body: { access_token: 42 } });
     assert.equal(notAString.statusCode, 400);
+    // No channel_token_request_header: the channel slot is not read at all, body included.
+    const ignored = await verify('api', token, { body: { channel_token: 'whatever' } });
+    assert.equal(ignored.statusCode, 200, ignored.body);
+    assert.equal('channel_token' in ignored.json<Record<string, unknown>>(), false);
   });
 
   it('answers 401 without an error attribute when no token is sent, and 404 for unknown profiles', async () => {

@@ -117,7 +117,9 @@ function slotPolicy(
         queryParams: credentials.uri_param_names,
         cookies: credentials.cookie_names,
       }
-    : { body: token, headers: header === null ? [] : requestHeaderNames(header) };
+    : header === null
+      ? {} // Kong: no request header means the token is not looked for at all
+      : { body: token, headers: requestHeaderNames(header) };
   const jwksUri = f['{t}_jwks_uri'];
   const endpoint = f['{t}_introspection_endpoint'];
   return {

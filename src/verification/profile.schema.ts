@@ -255,8 +255,10 @@ export function familyOf(profile: Profile, token: TokenKind): FamilyValues {
 // ---------------------------------------------------------------------------------------------
 // Validation (class-validator). The input class is decorated from the tables above.
 
-/** RFC 9110 token characters, with Kong's optional `:Bearer` / `:Basic` suffix. */
-export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(:(bearer|basic))?$/i;
+/** RFC 9110 token characters: a header name. */
+const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** A header name with Kong's optional `:Bearer` / `:Basic` suffix. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(:(bearer|basic))?$/i;
 const HTTP_URL = { require_tld: false, protocols: ['http', 'https'], require_protocol: true };
 
 function custom(
@@ -352,7 +354,7 @@ export class CredentialsInput {
   @IsOptional() @IsBoolean() secret_is_base64?: boolean;
   @IsOptional()
   @IsArray()
-  @Matches(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, {
+  @Matches(HEADER_TOKEN, {
     each: true,
     message: 'each of $property must be a header name',
   })
@@ -376,7 +378,7 @@ export class UpstreamJwtInput {
   @Matches(NAME_PATTERN, { message: '$property must be a keyset name' })
   keyset?: string;
   @IsOptional()
-  @Matches(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { message: '$property must be a header name' })
+  @Matches(HEADER_TOKEN, { message: '$property must be a header name' })
   header?: string;
   @IsOptional() @IsInt() @Min(1) @Max(86400) ttl?: number;
   @IsOptional() @IsBoolean() payloadhash?: boolean;
@@ -487,7 +489,7 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** Header names compare case-insensitively with `-` equal to `_`, suffix ignored. */
-export const normalizeHeaderName = (header: string): string =>
+const normalizeHeaderName = (header: string): string =>
   header
     .replace(/:(bearer|basic)$/i, '')
     .toLowerCase()
@@ -568,11 +570,6 @@ function crossChecks(profile: Profile, at: string, ctx: ProfileContext): ConfigP
         problem(name(template), (err as Error).message);
       }
     }
-    if (
-      f['{t}_introspection_body_args'] !== null &&
-      /[\r\n]/.test(f['{t}_introspection_body_args'])
-    )
-      problem(name('{t}_introspection_body_args'), 'must be URL-encoded form fields (a=1&b=2)');
   }
 
   const upstreamHeaders = [

@@ -6,8 +6,8 @@ import { Rejections } from './verification.errors';
 
 /** Where one token slot may come from. */
 export interface TokenSources {
-  /** JSON body member (`access_token` / `channel_token`). */
-  body: TokenKind;
+  /** JSON body member (`access_token` / `channel_token`); none when the slot is not read. */
+  body?: TokenKind;
   /**
    * Kong JWT Signer's `*_request_header` (lower-cased, suffix removed; with `_` also read as `-`,
    * as Kong): the value, with a `Bearer ` or `Basic ` prefix (any case) removed.
@@ -82,7 +82,7 @@ export function extractToken(
       if (token) found.push({ token, source: `cookie:${name}` });
     }
   }
-  const fromBody = request.body?.[sources.body];
+  const fromBody = sources.body ? request.body?.[sources.body] : undefined;
   if (fromBody !== undefined && fromBody !== null) {
     if (typeof fromBody !== 'string')
       throw Errors.invalidRequest(`${sources.body} in the body must be a string`);
