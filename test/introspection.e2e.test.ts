@@ -168,6 +168,18 @@ describe('RFC 7662 introspection of opaque tokens', () => {
     assert.equal((await verify('jwt-claim', 'without-jwt')).statusCode, 401);
   });
 
+  it('introspects a JWT too when the profile has no JWKS', async () => {
+    const jwt = await idp.sign({ sub: 'alice', exp: now() + 600 }, 'inner');
+    active.set(jwt, { active: true, username: 'alice', scope: 'read', exp: now() + 600 });
+    const res = await verify('opaque', jwt);
+    assert.equal(res.statusCode, 200, res.body);
+    const token = res.json<Record<string, any>>().access_token;
+    assert.equal(token.kind, 'jwt');
+    assert.equal(token.introspected, true);
+    assert.equal(token.header.kid, 'inner');
+    assert.equal(token.claims.username, 'alice', 'the claims are the introspection answer');
+  });
+
   it('with trust_access_token_introspection: false the token-level checks apply too', async () => {
     active.set('untrusted-1', { active: true, exp: now() + 600, scope: 'read' });
     assert.equal((await verify('untrusted', 'untrusted-1')).statusCode, 403);

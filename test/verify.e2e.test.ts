@@ -65,6 +65,12 @@ describe('POST /verify/{profile} against a real IdP JWKS', () => {
             channel_token_optional: true,
           },
           {
+            name: 're-sign-only', // seed 001: "Do not validate JWT token, only re-assign"
+            verify_access_token_signature: false,
+            verify_access_token_expiry: false,
+            channel_token_optional: true,
+          },
+          {
             name: 'no-exp-ok',
             access_token_jwks_uri: idp.jwksUri,
             verify_access_token_expiry: false,
@@ -183,6 +189,15 @@ describe('POST /verify/{profile} against a real IdP JWKS', () => {
     const ignored = await verify('api', token, { body: { channel_token: 'whatever' } });
     assert.equal(ignored.statusCode, 200, ignored.body);
     assert.equal('channel_token' in ignored.json<Record<string, unknown>>(), false);
+  });
+
+  it('with verify_access_token_signature: false decodes without checking (and only there)', async () => {
+    const stranger = await burstIdp.sign(claims({ sub: 'someone' }), 'burst-1');
+    const res = await verify('re-sign-only', stranger);
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json<Record<string, any>>().access_token.claims.sub, 'someone');
+    assertInvalid(await verify('re-sign-only', 'opaque-value'), 'ERR_TOKEN_INVALID', /opaque/);
+    assertInvalid(await verify('api', stranger), 'ERR_TOKEN_INVALID', /kid/);
   });
 
   it('answers 401 without an error attribute when no token is sent, and 404 for unknown profiles', async () => {
