@@ -19,6 +19,7 @@ import type { Logger } from './logging/logger';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { TokenModule } from './token/token.module';
+import { VerifyModule } from './verify/verify.module';
 
 export type ExtraModule = Type | DynamicModule;
 
@@ -49,6 +50,7 @@ export class AppModule {
         AuthzModule,
         ...extraModules,
         AdminModule,
+        VerifyModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: StsErrorFilter }],
     };

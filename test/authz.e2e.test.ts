@@ -3,13 +3,13 @@ import { after, before, describe, it } from 'node:test';
 import { decodeJwt, type JWK } from 'jose';
 import { ProfileExchangeService } from '../src/exchange/profile-exchange.service';
 import { startSts, verifyWithPyJwt, type InjectOptions, type TestSts } from './helpers';
-import { startIdp, type TestIdp } from './idp';
+import { startIdp, type LocalIdp } from './idp';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 describe('ANY /authz/{profile} (forward-auth)', () => {
   let sts: TestSts;
-  let idp: TestIdp;
+  let idp: LocalIdp;
   const now = () => Math.floor(Date.now() / 1000);
   const token = (claims: Record<string, unknown> = {}) =>
     idp.sign({ sub: 'alice', scope: 'read', exp: now() + 600, ...claims });
@@ -21,20 +21,25 @@ describe('ANY /authz/{profile} (forward-auth)', () => {
         consumers: [{ username: 'alice', custom_id: 'cust-1' }],
         profiles: [
           {
+            channel_token_optional: true,
             name: 'api',
             access_token_jwks_uri: idp.jwksUri,
             access_token_scopes_required: ['read'],
             access_token_consumer_claim: ['sub'],
             upstream_jwt: {},
           },
-          { name: 'down', access_token_jwks_uri: 'http://127.0.0.1:9/jwks' },
+          {
+            channel_token_optional: true,
+            name: 'down',
+            access_token_jwks_uri: 'http://127.0.0.1:9/jwks',
+          },
         ],
       },
     });
   });
   after(async () => {
-    await sts.cleanup();
-    await idp.close();
+    await sts?.cleanup();
+    await idp?.close();
   });
 
   const authz = (options: Partial<InjectOptions> & { url?: string }) =>
@@ -91,7 +96,16 @@ describe('ANY /authz/{profile} (forward-auth)', () => {
     assert.equal(decodeJwt(String(res.headers.jwt)).aud, '/orders?id=7');
     const untrusting = await startSts({
       env: { STS_TRUSTED_PROXIES: '10.9.8.7' },
-      file: { profiles: [{ name: 'api', access_token_jwks_uri: idp.jwksUri, upstream_jwt: {} }] },
+      file: {
+        profiles: [
+          {
+            channel_token_optional: true,
+            name: 'api',
+            access_token_jwks_uri: idp.jwksUri,
+            upstream_jwt: {},
+          },
+        ],
+      },
     });
     const res2 = await untrusting.inject({ url: '/authz/api/direct', headers });
     assert.equal(decodeJwt(String(res2.headers.jwt)).aud, '/direct');

@@ -111,6 +111,7 @@ describe('configuration', () => {
           'profiles:',
           '  - name: api',
           '    access_token_jwks_uri: https://idp.example.com/jwks',
+          '    channel_token_optional: true',
           'consumers:',
           '  - username: alice',
           '    jwt_secrets: [{ key: alice-key, algorithm: HS256, secret: s3cr3t }]',

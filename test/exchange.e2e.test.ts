@@ -4,14 +4,14 @@ import { after, before, describe, it } from 'node:test';
 import { decodeProtectedHeader, type JWK } from 'jose';
 import { KeysetService } from '../src/keys/keyset.service';
 import { startSts, verifyWithPyJwt, type TestSts } from './helpers';
-import { startIdp, type TestIdp } from './idp';
+import { startIdp, type LocalIdp } from './idp';
 
 const ISSUER = 'https://sts.example.com';
 
 describe('POST /exchange/{profile} (Kong JWT Signer re-signing)', () => {
   let sts: TestSts;
-  let idp: TestIdp;
-  let channelIdp: TestIdp;
+  let idp: LocalIdp;
+  let channelIdp: LocalIdp;
   const now = () => Math.floor(Date.now() / 1000);
 
   before(async () => {
@@ -22,8 +22,14 @@ describe('POST /exchange/{profile} (Kong JWT Signer re-signing)', () => {
       file: {
         consumers: [{ username: 'alice', custom_id: 'cust-1' }],
         profiles: [
-          { name: 'api', access_token_jwks_uri: idp.jwksUri, access_token_upstream_leeway: 30 },
           {
+            channel_token_optional: true,
+            name: 'api',
+            access_token_jwks_uri: idp.jwksUri,
+            access_token_upstream_leeway: 30,
+          },
+          {
+            channel_token_optional: true,
             name: 'edits',
             access_token_jwks_uri: idp.jwksUri,
             remove_access_token_claims: ['drop', 'keep_removed'],
@@ -37,6 +43,7 @@ describe('POST /exchange/{profile} (Kong JWT Signer re-signing)', () => {
             add_claims: { fresh: '"global-add"', global_add_only: '[1,2]', sub: '"never"' },
           },
           {
+            channel_token_optional: true,
             name: 'opaque',
             access_token_introspection_endpoint: idp.introspectionUri,
             access_token_upstream_header: 'X-Upstream-Token',
@@ -45,18 +52,21 @@ describe('POST /exchange/{profile} (Kong JWT Signer re-signing)', () => {
           {
             name: 'two',
             access_token_introspection_endpoint: idp.introspectionUri,
-            access_token_scopes_required: ['read'],
+            // Introspected payloads are trusted (Kong's default), so scopes are checked on them.
+            access_token_introspection_scopes_required: ['read'],
             channel_token_jwks_uri: channelIdp.jwksUri,
             channel_token_request_header: 'X-JWT-channel-client',
             channel_token_upstream_header: 'X-JWT-channel-upstream',
           },
           {
+            channel_token_optional: true,
             name: 'optum',
             access_token_jwks_uri: idp.jwksUri,
             access_token_upstream_header: 'Authorization:Bearer',
             upstream_jwt: { x5c: true },
           },
           {
+            channel_token_optional: true,
             name: 'consumers',
             access_token_jwks_uri: idp.jwksUri,
             access_token_consumer_claim: ['sub'],
@@ -67,8 +77,8 @@ describe('POST /exchange/{profile} (Kong JWT Signer re-signing)', () => {
     });
   });
   after(async () => {
-    await sts.cleanup();
-    await idp.close();
+    await sts?.cleanup();
+    await idp?.close();
     await channelIdp.close();
   });
 
@@ -179,7 +189,11 @@ describe('POST /exchange/{profile} (Kong JWT Signer re-signing)', () => {
       });
       assert.equal(res.statusCode, 200, res.body);
       const body = res.json<ExchangeBody>();
-      assert.equal(body.headers['X-JWT-channel-upstream'], `Bearer ${body.channel_token}`);
+      assert.equal(
+        body.headers['X-JWT-channel-upstream'],
+        body.channel_token,
+        'no :Bearer suffix: the bare JWT',
+      );
       const claims = verifyWithPyJwt(body.channel_token!, await jwks(), ['RS256']);
       assert.equal(claims.sub, 'app-1');
       assert.equal(claims.original_iss, 'https://channel-idp.example.com');
@@ -319,7 +333,7 @@ describe('POST /exchange/{profile} (Kong JWT Signer re-signing)', () => {
     assert.equal(second, first);
     assert.equal(await metric(signed), signedBefore, 'no signing on a cache hit');
     assert.equal(await metric(hits), hitsBefore + 1);
-    await sts.app.get(KeysetService).rotate('default');
+    await sts.app.get(KeysetService).rotate('kong'); // Kong's default *_keyset name
     const third = (await exchange('api', headers)).json<ExchangeBody>().access_token!;
     assert.notEqual(third, first);
     assert.notEqual(decodeProtectedHeader(third).kid, decodeProtectedHeader(first!).kid);

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { sendJson, startLocalServer, tempDir, type LocalServer } from './helpers';
@@ -91,6 +91,8 @@ export async function startNginx(
   edit: (conf: string) => string = (conf) => conf,
 ): Promise<RunningGateway> {
   const dir = tempDir('sts-nginx-');
+  // nginx workers run as an unprivileged user and buffer large bodies under this directory.
+  chmodSync(dir, 0o755);
   mkdirSync(join(dir, 'logs'));
   const conf = edit(exampleWithPorts('nginx/nginx.conf', ports))
     .replace('pid /tmp/sts-example-nginx.pid;', `pid ${join(dir, 'nginx.pid')};`)

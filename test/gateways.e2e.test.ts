@@ -12,7 +12,7 @@ import {
   type RunningGateway,
 } from './gateway-harness';
 import { startSts, verifyWithPyJwt, type TestSts } from './helpers';
-import { startIdp, type TestIdp } from './idp';
+import { startIdp, type LocalIdp } from './idp';
 
 type Echo = { method: string; headers: Record<string, string | undefined>; bodyBytes: number };
 
@@ -34,7 +34,7 @@ for (const gateway of GATEWAYS) {
       : `${gateway.name}: binary not installed (apt-get install nginx caddy)`;
   describe(`through a real ${gateway.name} with the shipped example config`, { skip }, () => {
     let sts: TestSts;
-    let idp: TestIdp;
+    let idp: LocalIdp;
     let upstream: EchoUpstream;
     let proxy: RunningGateway;
     const now = () => Math.floor(Date.now() / 1000);
@@ -49,6 +49,7 @@ for (const gateway of GATEWAYS) {
           consumers: [{ username: 'alice', custom_id: 'cust-1' }],
           profiles: [
             {
+              channel_token_optional: true,
               name: 'api',
               access_token_jwks_uri: idp.jwksUri,
               access_token_scopes_required: ['read'],

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
 import { startSts, verifyWithPyJwt, type TestSts } from './helpers';
-import { startIdp, type TestIdp } from './idp';
+import { startIdp, type LocalIdp } from './idp';
 
 const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
@@ -11,7 +11,7 @@ const ORDERS = 'https://orders.example.com';
 
 describe('POST /exchange (RFC 8693) driven like a third-party OAuth client', () => {
   let sts: TestSts;
-  let idp: TestIdp;
+  let idp: LocalIdp;
   let base: string;
   const now = () => Math.floor(Date.now() / 1000);
 
@@ -20,7 +20,9 @@ describe('POST /exchange (RFC 8693) driven like a third-party OAuth client', () 
     sts = await startSts({
       env: { STS_ISSUER: 'https://sts.example.com' },
       file: {
-        profiles: [{ name: 'subjects', access_token_jwks_uri: idp.jwksUri }],
+        profiles: [
+          { channel_token_optional: true, name: 'subjects', access_token_jwks_uri: idp.jwksUri },
+        ],
         clients: [
           {
             client_id: 'svc-a',
@@ -37,8 +39,8 @@ describe('POST /exchange (RFC 8693) driven like a third-party OAuth client', () 
     base = await sts.app.getUrl();
   });
   after(async () => {
-    await sts.cleanup();
-    await idp.close();
+    await sts?.cleanup();
+    await idp?.close();
   });
 
   const basic = (id: string, secret: string) =>

@@ -3,6 +3,8 @@ import proxyAddr from '@fastify/proxy-addr';
 import { extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseDurationSeconds } from './duration';
+import { checkConsumers } from '../consumers/consumer.validation';
+import { validateProfile, type ProfileContext } from '../verification/profile.schema';
 import { EnvironmentVariables, type LOG_LEVELS } from './env.schema';
 import { rotationProblem, toRotationSettings } from '../keys/rotation-policy';
 import { FileConfig, type KeysetConfig, type SignerOptions } from './file.schema';
@@ -39,6 +41,15 @@ export interface StsConfig {
   /** Path of the declarative file that was loaded, if any. */
   readonly configFile: string | undefined;
   readonly file: Readonly<FileConfig>;
+  readonly verification: VerificationSettings;
+}
+
+/** Process-wide knobs of token verification (profiles hold everything per gateway route). */
+export interface VerificationSettings {
+  readonly jwksMaxAgeSeconds: number;
+  readonly jwksCooldownSeconds: number;
+  readonly jwksTimeoutMs: number;
+  readonly maxTokenBytes: number;
 }
 
 const ENV_KEYS = [
@@ -58,6 +69,10 @@ const ENV_KEYS = [
   'STS_SHUTDOWN_TIMEOUT',
   'STS_RATE_LIMIT_MAX',
   'STS_RATE_LIMIT_WINDOW',
+  'STS_JWKS_MAX_AGE',
+  'STS_JWKS_COOLDOWN',
+  'STS_JWKS_TIMEOUT_MS',
+  'STS_MAX_TOKEN_BYTES',
 ] as const;
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -108,16 +123,13 @@ function duplicateNames(items: readonly { name?: unknown }[], section: string): 
   return problems;
 }
 
-function checkProfiles(profiles: readonly Record<string, unknown>[]): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  profiles.forEach((profile, index) => {
-    if (typeof profile.name !== 'string' || profile.name.length === 0) {
-      problems.push({
-        path: `profiles[${index}].name`,
-        message: 'name must be a non-empty string',
-      });
-    }
-  });
+function checkProfiles(
+  profiles: readonly Record<string, unknown>[],
+  ctx: ProfileContext,
+): ConfigProblem[] {
+  const problems = profiles.flatMap(
+    (profile, index) => validateProfile(profile, `profiles[${index}]`, ctx).problems,
+  );
   return problems.concat(duplicateNames(profiles, 'profiles'));
 }
 
@@ -153,7 +165,10 @@ function checkKeysets(keysets: readonly KeysetConfig[]): ConfigProblem[] {
  * Reads and validates a declarative file on its own (start-up and `npm run config:check`): every
  * problem with its path, or the typed file.
  */
-export function loadDeclarativeFile(path: string): { file: FileConfig; problems: ConfigProblem[] } {
+export function loadDeclarativeFile(
+  path: string,
+  context: ProfileContext = { issuer: '', allowInsecureHttp: false },
+): { file: FileConfig; problems: ConfigProblem[] } {
   const raw = readDeclarativeFile(path);
   const validated = validateConfig(FileConfig, raw.data);
   const file = validated.value;
@@ -174,7 +189,8 @@ export function loadDeclarativeFile(path: string): { file: FileConfig; problems:
       ...entries(file.signers).flatMap((signer, index) =>
         signerProblems(signer, `signers[${index}]`),
       ),
-      ...checkProfiles(entries(file.profiles)),
+      ...checkProfiles(entries(file.profiles), context),
+      ...checkConsumers(entries(file.consumers)),
     ],
   };
 }
@@ -204,11 +220,12 @@ export function loadConfig(environment: Environment = process.env): StsConfig {
   }
 
   const explicitFile = env.value.STS_CONFIG;
+  const allowInsecureHttp = env.value.STS_ALLOW_INSECURE_HTTP;
   const configFile =
     explicitFile ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
   let file = new FileConfig();
   if (configFile) {
-    const loaded = loadDeclarativeFile(configFile);
+    const loaded = loadDeclarativeFile(configFile, { issuer: '', allowInsecureHttp });
     file = loaded.file;
     problems.push(...loaded.problems);
   }
@@ -237,7 +254,7 @@ export function loadConfig(environment: Environment = process.env): StsConfig {
       '',
     ),
     logLevel: env.value.LOG_LEVEL,
-    allowInsecureHttp: env.value.STS_ALLOW_INSECURE_HTTP,
+    allowInsecureHttp,
     trustedProxies: env.value.STS_TRUSTED_PROXIES.split(',')
       .map((p) => p.trim())
       .filter(Boolean),
@@ -249,5 +266,11 @@ export function loadConfig(environment: Environment = process.env): StsConfig {
     },
     configFile,
     file,
+    verification: {
+      jwksMaxAgeSeconds: parseDurationSeconds(env.value.STS_JWKS_MAX_AGE)!,
+      jwksCooldownSeconds: parseDurationSeconds(env.value.STS_JWKS_COOLDOWN)!,
+      jwksTimeoutMs: env.value.STS_JWKS_TIMEOUT_MS,
+      maxTokenBytes: env.value.STS_MAX_TOKEN_BYTES,
+    },
   });
 }

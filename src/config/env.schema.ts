@@ -52,4 +52,17 @@ export class EnvironmentVariables {
   /** Requests one client address may make per window on rate-limited routes (admin, RFC 8693). */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) STS_RATE_LIMIT_MAX: number = 300;
   @IsOptional() @IsDuration() STS_RATE_LIMIT_WINDOW: string = '1m';
+  /** How long a fetched IdP JWKS is used before it is fetched again. */
+  @IsOptional() @IsDuration() STS_JWKS_MAX_AGE: string = '10m';
+  /** Least time between two fetches of one JWKS, however many unknown `kid`s arrive. */
+  @IsOptional() @IsDuration() STS_JWKS_COOLDOWN: string = '30s';
+  /** Deadline of one JWKS fetch, in milliseconds. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(60000) STS_JWKS_TIMEOUT_MS: number = 5000;
+  /** Longest token accepted on the token endpoints, in bytes; longer ones are invalid_token. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(256)
+  @Max(65536)
+  STS_MAX_TOKEN_BYTES: number = 8192;
 }

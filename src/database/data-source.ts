@@ -2,11 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { ClientEntity } from './client.entity';
+import { ConsumerEntity } from './consumer.entity';
+import { JwtCredentialEntity } from './jwt-credential.entity';
 import { KeyCertificateEntity } from './key-certificate.entity';
 import { KeysetEntity } from './keyset.entity';
 import { InitialSchema1764100000000 } from './migrations/1764100000000-InitialSchema';
+import { ProfilesConsumers1764200000000 } from './migrations/1764200000000-ProfilesConsumers';
 import { AdminRotation1764300000000 } from './migrations/1764300000000-AdminRotation';
 import { ClientsCertificates1764400000000 } from './migrations/1764400000000-ClientsCertificates';
+import { ProfileEntity } from './profile.entity';
 import { SignerEntity } from './signer.entity';
 import { SigningKeyEntity } from './signing-key.entity';
 
@@ -16,9 +20,13 @@ export const ENTITIES = [
   SignerEntity,
   ClientEntity,
   KeyCertificateEntity,
+  ProfileEntity,
+  ConsumerEntity,
+  JwtCredentialEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1764100000000,
+  ProfilesConsumers1764200000000,
   AdminRotation1764300000000,
   ClientsCertificates1764400000000,
 ];

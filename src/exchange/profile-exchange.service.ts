@@ -2,12 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, epochSeconds, type Clock } from '../common/clock';
 import { Errors } from '../common/errors';
 import { STS_CONFIG, type StsConfig } from '../config/config';
-import { DEFAULT_KEYSET } from '../keys/keyset.service';
 import { CertificateService } from '../signing/certificate.service';
 import { optumClaims, payloadHashOf } from '../signing/optum';
 import { slotSigning, upstreamHeader, type TokenSlot } from '../signing/profile-signing';
 import { ResigningService } from '../signing/resigning.service';
 import { VerificationService } from '../verification/verification.service';
+import type { UpstreamJwtSettings } from '../verification/profile.schema';
 import type { ResolvedConsumer, TokenRequest } from '../verification/types';
 
 /** What the gateway tells us about the request it is about to proxy (for Optum mode). */
@@ -26,15 +26,6 @@ export interface ExchangeResult {
   expires_in?: number;
   /** The complete set of upstream headers, ready to apply as-is. */
   headers: Record<string, string>;
-}
-
-interface UpstreamJwtSettings {
-  keyset?: string;
-  header?: string;
-  ttl?: number;
-  payloadhash?: boolean;
-  x5c?: boolean;
-  audience?: string;
 }
 
 const SLOTS: readonly TokenSlot[] = ['access_token', 'channel_token'];
@@ -120,17 +111,15 @@ export class ProfileExchangeService {
     }
     const claims = optumClaims({
       nowSeconds: now,
-      ttlSeconds: settings.ttl ?? 60,
+      ttlSeconds: settings.ttl,
       issuer: this.config.issuer,
       audience: settings.audience ?? upstream.uri,
       consumer: consumer && !consumer.anonymous ? consumer : undefined,
       payloadHash: upstream.bodySha256 ?? payloadHashOf(upstream.rawBody),
     });
-    if (settings.payloadhash === false) delete claims.payloadhash;
+    if (!settings.payloadhash) delete claims.payloadhash;
     const key = await this.resigning.signingKeyFor(settings.keyset, undefined);
-    const x5c = settings.x5c
-      ? await this.certificates.chainFor(settings.keyset ?? DEFAULT_KEYSET, key)
-      : undefined;
-    return [settings.header ?? 'JWT', await this.resigning.sign(claims, key, { x5c })];
+    const x5c = settings.x5c ? await this.certificates.chainFor(settings.keyset, key) : undefined;
+    return [settings.header, await this.resigning.sign(claims, key, { x5c })];
   }
 }

@@ -7,7 +7,8 @@ import type { Client } from '../clients/client.service';
 import { slotSigning } from '../signing/profile-signing';
 import { ResigningService } from '../signing/resigning.service';
 import { VerificationService } from '../verification/verification.service';
-import type { Profile, VerifiedToken } from '../verification/types';
+import type { Profile } from '../verification/profile.schema';
+import type { VerifiedToken } from '../verification/types';
 import { oauthError } from './oauth-errors';
 import {
   ACCEPTED_SUBJECT_TYPES,

@@ -30,6 +30,6 @@ function masterKeyRing(config: StsConfig): MasterKeyRing {
     KeysetService,
     RotationScheduler,
   ],
-  exports: [KeysetService, RotationScheduler],
+  exports: [KeysetService, RotationScheduler, MasterKeyRing],
 })
 export class KeysModule {}

@@ -1,61 +1,44 @@
-import type { Profile } from '../verification/types';
+import { familyOf, type Profile, type TokenKind } from '../verification/profile.schema';
 
-export type TokenSlot = 'access_token' | 'channel_token';
+export type TokenSlot = TokenKind;
 
-/** What Kong JWT Signer's parameters say about re-signing one token slot of a profile. */
+/** What Kong JWT Signer's parameters say about re-signing one token of a profile. */
 export interface SlotSigning {
   /** `*_signing` and a non-empty `*_upstream_header`. */
   enabled: boolean;
-  /** Keyset name, an http(s) URL of a private JWKS, or undefined for our default keyset. */
-  keyset: string | undefined;
+  /** A keyset name, or an http(s) URL of a private JWKS. */
+  keyset: string;
   keysetAuth: { username?: string; password?: string };
   algorithm: string;
-  issuer: string | undefined;
+  issuer: string;
   upstreamLeeway: number;
   upstreamHeader: string | undefined;
   originalHeader: string | undefined;
-  add: Record<string, string>;
-  set: Record<string, string>;
-  remove: string[];
+  add: Readonly<Record<string, string>>;
+  set: Readonly<Record<string, string>>;
+  remove: readonly string[];
 }
-
-const str = (value: unknown): string | undefined =>
-  typeof value === 'string' && value !== '' ? value : undefined;
-const map = (value: unknown): Record<string, string> =>
-  value && typeof value === 'object' ? (value as Record<string, string>) : {};
 
 export function slotSigning(profile: Profile, slot: TokenSlot): SlotSigning {
-  const p = profile as Record<string, unknown>;
-  const upstreamHeader = str(p[`${slot}_upstream_header`]);
+  const f = familyOf(profile, slot);
+  const upstreamHeader = f['{t}_upstream_header'] || undefined;
   return {
-    enabled: p[`${slot}_signing`] !== false && upstreamHeader !== undefined,
-    keyset: str(p[`${slot}_keyset`]),
+    enabled: f['{t}_signing'] && upstreamHeader !== undefined,
+    keyset: f['{t}_keyset'],
     keysetAuth: {
-      username: str(p[`${slot}_keyset_client_username`]),
-      password: str(p[`${slot}_keyset_client_password`]),
+      username: f['{t}_keyset_client_username'] ?? undefined,
+      password: f['{t}_keyset_client_password'] ?? undefined,
     },
-    algorithm: str(p[`${slot}_signing_algorithm`]) ?? 'RS256',
-    issuer: str(p[`${slot}_issuer`]),
-    upstreamLeeway:
-      typeof p[`${slot}_upstream_leeway`] === 'number'
-        ? (p[`${slot}_upstream_leeway`] as number)
-        : 0,
+    algorithm: f['{t}_signing_algorithm'],
+    issuer: f['{t}_issuer'],
+    upstreamLeeway: f['{t}_upstream_leeway'],
     upstreamHeader,
-    originalHeader: str(p[`original_${slot}_upstream_header`]),
-    add: map(p[`add_${slot}_claims`]),
-    set: map(p[`set_${slot}_claims`]),
-    remove: Array.isArray(p[`remove_${slot}_claims`])
-      ? (p[`remove_${slot}_claims`] as string[])
-      : [],
+    originalHeader: f['original_{t}_upstream_header'] || undefined,
+    add: f['add_{t}_claims'],
+    set: f['set_{t}_claims'],
+    remove: f['remove_{t}_claims'],
   };
 }
-
-export const globalClaimEdits = (
-  profile: Profile,
-): { add: Record<string, string>; set: Record<string, string> } => ({
-  add: map((profile as Record<string, unknown>).add_claims),
-  set: map((profile as Record<string, unknown>).set_claims),
-});
 
 /**
  * `Name:Bearer` → `Bearer <jwt>`, `Name:Basic` → `Basic <jwt>`, bare `Name` → the JWT alone (Kong's

@@ -1,16 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, epochSeconds, type Clock } from '../common/clock';
-import { STS_CONFIG, type StsConfig } from '../config/config';
 import { DEFAULT_EXCHANGE_CACHE, ExchangeCache } from './exchange-cache';
 import { isSigningAlgorithm } from '../keys/algorithms';
 import { DEFAULT_KEYSET, KeysetService } from '../keys/keyset.service';
 import type { SigningKey } from '../keys/signing-key';
-import type { Profile, VerifiedToken } from '../verification/types';
+import type { Profile } from '../verification/profile.schema';
+import type { VerifiedToken } from '../verification/types';
 import { applyClaimEdits } from './claims-transform';
 import type { JwsHeaderExtras } from './jws';
 import { JwsSigner } from './jws-signer.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { globalClaimEdits, slotSigning, type TokenSlot } from './profile-signing';
+import { slotSigning, type TokenSlot } from './profile-signing';
 
 export interface MintedToken {
   token: string;
@@ -34,7 +34,6 @@ export class ResigningService {
     private readonly keysets: KeysetService,
     private readonly jws: JwsSigner,
     private readonly metrics: MetricsService,
-    @Inject(STS_CONFIG) private readonly config: StsConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
     keysets.onRotation(() => this.cache.clear());
@@ -55,15 +54,14 @@ export class ResigningService {
     this.metrics.exchangeCache(cached ? 'hit' : 'miss');
     if (cached) return { token: cached.token, exp: cached.exp };
 
-    const global = globalClaimEdits(profile);
     const claims = applyClaimEdits(verified.claims, {
-      issuer: settings.issuer ?? this.config.issuer,
+      issuer: settings.issuer,
       upstreamLeeway: settings.upstreamLeeway,
       remove: settings.remove,
-      globalSet: global.set,
+      globalSet: profile.set_claims,
       set: settings.set,
       add: settings.add,
-      globalAdd: global.add,
+      globalAdd: profile.add_claims,
     });
     const key = await this.signingKeyFor(settings.keyset, settings.algorithm, settings.keysetAuth);
     const token = await this.sign(claims, key);

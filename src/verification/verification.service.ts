@@ -1,10 +1,252 @@
-// TEMPORARY placeholder for the verification work (issue 4); replaced at merge.
-import { Injectable } from '@nestjs/common';
-import type { TokenRequest, VerificationResult } from './types';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { decodeJwt } from 'jose';
+import { CLOCK, epochSeconds, type Clock } from '../common/clock';
+import { STS_CONFIG, type StsConfig } from '../config/config';
+import { ConsumerService, type Consumer, type HeldCredential } from '../consumers/consumer.service';
+import { checkClaims, expiryOf, pathLabel, readClaim, type Claims } from './claim-checks';
+import { IntrospectionClient } from './introspection.client';
+import { decodeJws, looksLikeJws } from './jws-verification';
+import { verifyWithCredential } from './kong-jwt';
+import type { CompiledProfile, ConsumerMapping, SlotPolicy } from './profile.compiler';
+import { ProfileService } from './profile.service';
+import { extractToken } from './token-extraction';
+import type { ResolvedConsumer, TokenRequest, VerificationResult, VerifiedToken } from './types';
+import { Rejections, rejectionToStsError, TokenRejected } from './verification.errors';
 
+/** What verifying one slot produced. */
+interface SlotOutcome {
+  verified?: VerifiedToken;
+  /** The raw introspection answer, for `*_introspection_consumer_claim`. */
+  introspection?: Claims;
+  /** Kong JWT: the credential that verified the token. */
+  credential?: HeldCredential;
+  /** Kong JWT: authentication failed and the `anonymous` consumer stands in. */
+  anonymous?: Consumer;
+}
+
+const resolved = (
+  consumer: Consumer,
+  extra: { credential?: string; anonymous: boolean },
+): ResolvedConsumer => ({
+  id: consumer.id,
+  ...(consumer.username !== null ? { username: consumer.username } : {}),
+  ...(consumer.custom_id !== null ? { custom_id: consumer.custom_id } : {}),
+  ...(extra.credential !== undefined ? { credential: extra.credential } : {}),
+  anonymous: extra.anonymous,
+});
+
+/**
+ * Verifies the tokens of a request as a profile says, in Kong JWT Signer's order: the access
+ * token fully, then the channel token; per token: read → classify (JWS / JWE / opaque) → verify
+ * the signature or introspect → claim checks → consumer mapping. Failures leave as StsErrors of
+ * the contract's 401/403/503 matrix with `WWW-Authenticate`.
+ */
 @Injectable()
 export class VerificationService {
-  verify(_profile: string, _request: TokenRequest): Promise<VerificationResult> {
-    return Promise.reject(new Error('verification not merged yet'));
+  private readonly logger = new Logger('Verification');
+
+  constructor(
+    private readonly profiles: ProfileService,
+    private readonly consumers: ConsumerService,
+    private readonly introspection: IntrospectionClient,
+    @Inject(STS_CONFIG) private readonly config: StsConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** Verifies the request's tokens per the profile; throws StsError (401/403/503) per the contract. */
+  async verify(profileName: string, request: TokenRequest): Promise<VerificationResult> {
+    const compiled = this.profiles.compiledProfile(profileName);
+    const started = this.clock.now();
+    try {
+      const result = await this.run(compiled, request);
+      this.instrument(compiled, started, 'verified');
+      return result;
+    } catch (err) {
+      if (!(err instanceof TokenRejected)) throw err;
+      this.instrument(compiled, started, err.code);
+      throw rejectionToStsError(err, this.realm(compiled, request));
+    }
+  }
+
+  private async run(compiled: CompiledProfile, request: TokenRequest): Promise<VerificationResult> {
+    const access = await this.verifyAccess(compiled.access, request);
+    const channel = await this.verifySlot(compiled.channel, request);
+    const consumer = access.credential
+      ? resolved(access.credential.consumer, {
+          credential: access.credential.key,
+          anonymous: false,
+        })
+      : access.anonymous
+        ? resolved(access.anonymous, { anonymous: true })
+        : this.mapConsumer([
+            [access.introspection, compiled.access.introspectionConsumer],
+            [access.verified?.claims, compiled.access.consumer],
+            [channel.introspection, compiled.channel.introspectionConsumer],
+            [channel.verified?.claims, compiled.channel.consumer],
+          ]);
+    return {
+      profile: compiled.profile,
+      ...(access.verified ? { access_token: access.verified } : {}),
+      ...(channel.verified ? { channel_token: channel.verified } : {}),
+      ...(consumer ? { consumer } : {}),
+    };
+  }
+
+  /** Kong JWT's `anonymous`: any authentication failure falls back to that consumer. */
+  private async verifyAccess(policy: SlotPolicy, request: TokenRequest): Promise<SlotOutcome> {
+    const anonymousRef = policy.credentials?.anonymous;
+    if (!anonymousRef) return this.verifySlot(policy, request);
+    try {
+      return await this.verifySlot(policy, request);
+    } catch (err) {
+      if (!(err instanceof TokenRejected) || err.kind === 'unavailable') throw err;
+      const anonymous = this.consumers.findByReference(anonymousRef);
+      if (!anonymous) {
+        this.logger.warn(`anonymous consumer "${anonymousRef}" no longer exists`);
+        throw err;
+      }
+      return { anonymous };
+    }
+  }
+
+  private async verifySlot(policy: SlotPolicy, request: TokenRequest): Promise<SlotOutcome> {
+    const found = extractToken(policy.sources, request, this.config.verification.maxTokenBytes);
+    if (!found) {
+      if (policy.optional) return {};
+      throw Rejections.missing(policy.label);
+    }
+    const { token, source } = found;
+    if (token.split('.').length === 5)
+      throw Rejections.invalid('encrypted tokens (JWE) are not accepted');
+    const now = epochSeconds(this.clock);
+
+    if (policy.credentials) {
+      const { header, claims, credential } = await verifyWithCredential(
+        token,
+        policy.credentials,
+        this.consumers,
+        now,
+        policy.claims.leeway,
+      );
+      checkClaims(claims, policy.claims, now);
+      return { verified: this.jwt(token, source, header, claims, policy), credential };
+    }
+
+    const jws = looksLikeJws(token);
+    if (jws && !policy.verifySignature) {
+      const { header, claims } = decodeJws(token);
+      checkClaims(claims, policy.claims, now);
+      return { verified: this.jwt(token, source, header, claims, policy) };
+    }
+    if (jws && policy.jwks) {
+      const { header, claims } = await policy.jwks.verify(token, policy.algorithms);
+      checkClaims(claims, policy.claims, now);
+      return { verified: this.jwt(token, source, header, claims, policy) };
+    }
+    if (!policy.introspection) {
+      throw Rejections.invalid(
+        jws ? 'this profile cannot verify JWTs' : 'opaque tokens are not accepted by this profile',
+      );
+    }
+    return this.introspect(policy, token, source, jws, now);
+  }
+
+  private async introspect(
+    policy: SlotPolicy,
+    token: string,
+    source: string,
+    jws: boolean,
+    now: number,
+  ): Promise<SlotOutcome> {
+    const target = policy.introspection!;
+    const answer = await this.introspection.introspect(target, token);
+    checkClaims(answer, policy.introspectionClaims, now);
+    let payload: Claims;
+    if (policy.introspectionJwtClaim) {
+      const inner = readClaim(answer, policy.introspectionJwtClaim);
+      const label = pathLabel(policy.introspectionJwtClaim);
+      if (typeof inner !== 'string')
+        throw Rejections.invalid(`the introspection result has no JWT at '${label}'`);
+      try {
+        payload = decodeJwt(inner);
+      } catch {
+        throw Rejections.invalid(`the introspection result's '${label}' is not a JWT`);
+      }
+    } else {
+      payload = { ...answer };
+      delete payload.active;
+    }
+    // Trusted results (the default) skip the token-level checks, as Kong.
+    if (!policy.trustIntrospection) checkClaims(payload, policy.claims, now);
+    const expiresAt =
+      expiryOf(answer, target.expiryClaim) ?? expiryOf(payload, policy.claims.expiry);
+    return {
+      introspection: answer,
+      verified: {
+        kind: jws ? 'jwt' : 'opaque',
+        token,
+        source,
+        ...(jws ? { header: decodeJws(token).header } : {}),
+        claims: payload,
+        introspected: true,
+        ...(expiresAt !== undefined ? { expiresAt } : {}),
+      },
+    };
+  }
+
+  private jwt(
+    token: string,
+    source: string,
+    header: VerifiedToken['header'],
+    claims: Claims,
+    policy: SlotPolicy,
+  ): VerifiedToken {
+    const expiresAt = expiryOf(claims, policy.claims.expiry);
+    return {
+      kind: 'jwt',
+      token,
+      source,
+      header,
+      claims,
+      introspected: false,
+      ...(expiresAt !== undefined ? { expiresAt } : {}),
+    };
+  }
+
+  /**
+   * One mapping per request, the first configured of: access introspection, access payload,
+   * channel introspection, channel payload. A configured mapping that finds nobody is a 403.
+   */
+  private mapConsumer(
+    candidates: [Claims | undefined, ConsumerMapping | null][],
+  ): ResolvedConsumer | undefined {
+    const applicable = candidates.find(([claims, mapping]) => claims && mapping);
+    if (!applicable) return undefined;
+    const [claims, mapping] = applicable as [Claims, ConsumerMapping];
+    const label = pathLabel(mapping.claim);
+    const value = readClaim(claims, mapping.claim);
+    if (typeof value !== 'string' && typeof value !== 'number')
+      throw Rejections.consumerNotFound(`token has no '${label}' claim to find the consumer by`);
+    for (const field of mapping.by) {
+      const consumer = this.consumers.find(field, String(value));
+      if (consumer) return resolved(consumer, { anonymous: false });
+    }
+    throw Rejections.consumerNotFound(`no consumer matches the '${label}' claim`);
+  }
+
+  /** `realm` of the profile, else the request's host (Kong's default). */
+  private realm(compiled: CompiledProfile, request: TokenRequest): string {
+    if (compiled.profile.realm !== null) return compiled.profile.realm;
+    const host = request.headers.host;
+    const first = Array.isArray(host) ? host[0] : host;
+    return first?.replace(/:\d+$/, '') || compiled.profile.name;
+  }
+
+  /** Kong's `enable_instrumentation`: one line per request, never a token. */
+  private instrument(compiled: CompiledProfile, started: number, outcome: string): void {
+    if (!compiled.profile.enable_instrumentation) return;
+    this.logger.log(
+      `profile=${compiled.profile.name} outcome=${outcome} ms=${this.clock.now() - started}`,
+    );
   }
 }

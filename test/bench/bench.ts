@@ -87,7 +87,12 @@ async function main(): Promise<void> {
     configFile,
     JSON.stringify({
       profiles: [
-        { name: 'api', access_token_jwks_uri: idp.jwksUri, access_token_scopes_required: ['read'] },
+        {
+          channel_token_optional: true,
+          name: 'api',
+          access_token_jwks_uri: idp.jwksUri,
+          access_token_scopes_required: ['read'],
+        },
       ],
     }),
   );

@@ -1,0 +1,16 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { epochMillis } from './columns';
+
+/**
+ * One profile (a Kong JWT Signer `config:` block) as given, without defaults, so a changed
+ * default (e.g. the service issuer) applies at the next load. Secret parameters inside the JSON
+ * are stored encrypted with the master key.
+ */
+@Entity('profiles')
+export class ProfileEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
+  @Column({ type: 'varchar', length: 64, unique: true }) name!: string;
+  @Column({ type: 'text' }) config!: string;
+  @Column({ name: 'created_at', type: 'bigint', transformer: epochMillis }) createdAt!: number;
+  @Column({ name: 'updated_at', type: 'bigint', transformer: epochMillis }) updatedAt!: number;
+}

@@ -1,0 +1,273 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  createLocalJWKSet,
+  errors as joseErrors,
+  importJWK,
+  type JSONWebKeySet,
+  type JWK,
+  type JWSHeaderParameters,
+} from 'jose';
+import { LRUCache } from 'lru-cache';
+import { CLOCK, type Clock } from '../common/clock';
+import { OutboundHttp } from '../common/outbound-http';
+import { STS_CONFIG, type StsConfig } from '../config/config';
+import { isHmac } from '../keys/algorithms';
+import { verifyJws, type VerifiedJws } from './jws-verification';
+import { Rejections } from './verification.errors';
+
+export type VerificationKey = CryptoKey | Uint8Array;
+
+/** A JWKS to verify incoming tokens with (Kong's `*_jwks_uri` family). */
+export interface JwksSource {
+  uri: string;
+  /** Basic auth for the fetch (`*_jwks_uri_client_username` / `_password`). */
+  username?: string | null;
+  password?: string | null;
+  /** `*_jwks_uri_rotate_period`: refetch at least this often; 0 = the cache max age only. */
+  rotatePeriodSeconds?: number;
+}
+
+export interface RemoteJwksOptions {
+  uri: string;
+  headers: Record<string, string>;
+  maxAgeMs: number;
+  cooldownMs: number;
+  timeoutMs: number;
+}
+
+/** JWKS answers are small; anything near this is not a key set. */
+const MAX_JWKS_BYTES = 512 * 1024;
+/** Signatures already checked against the current set (gateways resend the same token). */
+const VERIFIED_ENTRIES = 10_000;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
+ * One IdP key set, fetched through the outbound client and held with jose's local JWKS:
+ * - used for `maxAgeMs`, then fetched again before use;
+ * - an unknown `kid` fetches again, but at most once per `cooldownMs` however many such tokens
+ *   arrive (concurrent requests share one fetch);
+ * - when a fetch fails the last good set stays in use (stale-while-error); only when no set was
+ *   ever fetched is the IdP "unavailable".
+ * All times come from the injected clock.
+ */
+export class RemoteJwks {
+  private local: ReturnType<typeof createLocalJWKSet> | undefined;
+  private document: JSONWebKeySet | undefined;
+  private fetchedAt: number | undefined;
+  private attemptedAt: number | undefined;
+  private pending: Promise<void> | undefined;
+  /** jose's local set refuses symmetric algorithms; `oct` keys are imported here instead. */
+  private hmacKeys = new Map<JWK, Map<string, Promise<VerificationKey>>>();
+  /**
+   * Tokens whose signature verified against the current set, by SHA-256 of the allowed
+   * algorithms and the token. Dropped whenever a new set arrives, and bypassed once the set is
+   * due for a refresh, so a key the IdP withdrew stops verifying as soon as it would without it.
+   */
+  private verified = new LRUCache<string, VerifiedJws>({ max: VERIFIED_ENTRIES });
+
+  constructor(
+    readonly options: RemoteJwksOptions,
+    private readonly http: OutboundHttp,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Verifies a compact JWS against this set (see verifyJws). The result is shared between calls:
+   * its `header` and `claims` are fresh top-level copies of a frozen original.
+   */
+  async verify(token: string, algorithms: readonly string[]): Promise<VerifiedJws> {
+    const fresh =
+      this.fetchedAt !== undefined && this.clock.now() - this.fetchedAt < this.options.maxAgeMs;
+    const key = createHash('sha256')
+      .update(algorithms.join(','))
+      .update('\n')
+      .update(token)
+      .digest('base64url');
+    let result = fresh ? this.verified.get(key) : undefined;
+    if (!result) {
+      result = deepFreeze(await verifyJws(token, algorithms, (header) => this.keysFor(header)));
+      this.verified.set(key, result);
+    }
+    return { header: { ...result.header }, claims: { ...result.claims } };
+  }
+
+  /** Candidate keys for a token header; throws a TokenRejected when there are none. */
+  async keysFor(header: JWSHeaderParameters): Promise<VerificationKey[]> {
+    if (!this.local) {
+      if (this.coolingDown() && !this.pending) throw this.unavailable();
+      await this.refresh().catch(() => undefined);
+      if (!this.local) throw this.unavailable();
+    } else if (this.clock.now() - this.fetchedAt! >= this.options.maxAgeMs) {
+      if (this.pending || !this.coolingDown()) await this.refresh().catch(() => undefined);
+    }
+    let keys = await this.match(header);
+    if (keys.length === 0 && (this.pending || !this.coolingDown())) {
+      await this.refresh().catch(() => undefined);
+      keys = await this.match(header);
+    }
+    if (keys.length === 0)
+      throw Rejections.invalid(
+        header.kid === undefined
+          ? `no key of the issuer fits ${header.alg}`
+          : 'no key of the issuer matches the kid',
+      );
+    return keys;
+  }
+
+  /** Fetches the set now (one fetch at a time); a failure keeps the previous set. */
+  refresh(): Promise<void> {
+    if (this.pending) return this.pending;
+    this.attemptedAt = this.clock.now();
+    const current = this.fetch()
+      .then((document) => {
+        this.local = createLocalJWKSet(document);
+        this.document = document;
+        this.hmacKeys = new Map();
+        this.verified.clear();
+        this.fetchedAt = this.clock.now();
+      })
+      .catch((err: Error) => {
+        const cause = err.cause instanceof Error ? ` (${err.cause.message})` : '';
+        this.logger.warn(
+          `JWKS ${this.options.uri}: ${err.message}${cause}${this.local ? '; keeping the last good keys' : ''}`,
+        );
+        throw err;
+      })
+      .finally(() => {
+        if (this.pending === current) this.pending = undefined;
+      });
+    this.pending = current;
+    return current;
+  }
+
+  private async fetch(): Promise<JSONWebKeySet> {
+    const document = await this.http.fetchJson({
+      url: this.options.uri,
+      headers: { accept: 'application/jwk-set+json, application/json', ...this.options.headers },
+      timeoutMs: this.options.timeoutMs,
+      maxBytes: MAX_JWKS_BYTES,
+    });
+    // createLocalJWKSet validates the shape; a malformed answer counts as a failed fetch.
+    createLocalJWKSet(document as JSONWebKeySet);
+    return document as JSONWebKeySet;
+  }
+
+  private coolingDown(): boolean {
+    return (
+      this.attemptedAt !== undefined &&
+      this.clock.now() - this.attemptedAt < this.options.cooldownMs
+    );
+  }
+
+  private unavailable() {
+    const wait = (this.attemptedAt ?? 0) + this.options.cooldownMs - this.clock.now();
+    return Rejections.idpUnavailable(
+      'the identity provider keys are unavailable',
+      Math.max(1, Math.ceil(wait / 1000)),
+    );
+  }
+
+  private async match(header: JWSHeaderParameters): Promise<VerificationKey[]> {
+    if (typeof header.alg === 'string' && isHmac(header.alg)) return this.matchHmac(header);
+    try {
+      return [await this.local!(header)];
+    } catch (err) {
+      if (err instanceof joseErrors.JWKSMultipleMatchingKeys) {
+        const keys: VerificationKey[] = [];
+        for await (const key of err) keys.push(key);
+        return keys;
+      }
+      // No match, an algorithm jose does not take from a JWKS, or an unusable member.
+      return [];
+    }
+  }
+
+  private async matchHmac(header: JWSHeaderParameters): Promise<VerificationKey[]> {
+    const alg = header.alg!;
+    const candidates = (this.document?.keys ?? []).filter(
+      (jwk) =>
+        jwk.kty === 'oct' &&
+        (header.kid === undefined || jwk.kid === header.kid) &&
+        (jwk.alg === undefined || jwk.alg === alg) &&
+        (jwk.use === undefined || jwk.use === 'sig'),
+    );
+    const keys: VerificationKey[] = [];
+    for (const jwk of candidates) {
+      let byAlg = this.hmacKeys.get(jwk);
+      if (!byAlg) {
+        byAlg = new Map<string, Promise<VerificationKey>>();
+        this.hmacKeys.set(jwk, byAlg);
+      }
+      let key = byAlg.get(alg);
+      if (!key) byAlg.set(alg, (key = importJWK(jwk, alg) as Promise<VerificationKey>));
+      try {
+        keys.push(await key);
+      } catch {
+        // A malformed member is skipped.
+      }
+    }
+    return keys;
+  }
+}
+
+/**
+ * The registry of remote key sets: one per URI (and fetch credentials), shared by every profile
+ * that names it, pre-warmed at boot.
+ */
+@Injectable()
+export class RemoteJwksCache {
+  private readonly logger = new Logger('RemoteJwks');
+  private readonly sets = new Map<string, RemoteJwks>();
+
+  constructor(
+    private readonly http: OutboundHttp,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(STS_CONFIG) private readonly config: StsConfig,
+  ) {}
+
+  register(source: JwksSource): RemoteJwks {
+    const headers: Record<string, string> = {};
+    if (source.username != null && source.password != null) {
+      headers.authorization = `Basic ${Buffer.from(`${source.username}:${source.password}`).toString('base64')}`;
+    }
+    const settings = this.config.verification;
+    const rotate = source.rotatePeriodSeconds ?? 0;
+    const maxAgeMs =
+      1000 *
+      (rotate > 0 ? Math.min(rotate, settings.jwksMaxAgeSeconds) : settings.jwksMaxAgeSeconds);
+    const key = `${source.uri}\n${headers.authorization ?? ''}`;
+    const existing = this.sets.get(key);
+    if (existing) {
+      existing.options.maxAgeMs = Math.min(existing.options.maxAgeMs, maxAgeMs);
+      return existing;
+    }
+    const set = new RemoteJwks(
+      {
+        uri: source.uri,
+        headers,
+        maxAgeMs,
+        cooldownMs: settings.jwksCooldownSeconds * 1000,
+        timeoutMs: settings.jwksTimeoutMs,
+      },
+      this.http,
+      this.clock,
+      this.logger,
+    );
+    this.sets.set(key, set);
+    return set;
+  }
+
+  /** Fetches every registered set once; a failing IdP is logged, never fatal. */
+  async warm(): Promise<void> {
+    await Promise.allSettled([...this.sets.values()].map((set) => set.refresh()));
+  }
+}

@@ -1,0 +1,97 @@
+import { parseCookie } from 'cookie';
+import { Errors } from '../common/errors';
+import type { TokenKind } from './profile.schema';
+import type { TokenRequest } from './types';
+import { Rejections } from './verification.errors';
+
+/** Where one token slot may come from. */
+export interface TokenSources {
+  /** JSON body member (`access_token` / `channel_token`); none when the slot is not read. */
+  body?: TokenKind;
+  /**
+   * Kong JWT Signer's `*_request_header` (lower-cased, suffix removed; with `_` also read as `-`,
+   * as Kong): the value, with a `Bearer ` or `Basic ` prefix (any case) removed.
+   */
+  headers?: readonly string[];
+  /** Kong JWT `header_names`: only `Bearer <token>` values count. */
+  bearerHeaders?: readonly string[];
+  /** Kong JWT `uri_param_names`. */
+  queryParams?: readonly string[];
+  /** Kong JWT `cookie_names`. */
+  cookies?: readonly string[];
+}
+
+export interface FoundToken {
+  token: string;
+  source: string;
+}
+
+const SCHEME_PREFIX = /^(bearer|basic)\s+/i;
+const BEARER_ONLY = /^\s*bearer\s+(.+)$/i;
+
+/**
+ * Header values as single entries. Node joins repeated headers with ", " (and drops repeated
+ * `Authorization`); tokens never contain commas (RFC 6750 b64token), so splitting on them
+ * recovers every value a client sent, and two different ones are caught as smuggling.
+ */
+function headerValues(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+function queryValues(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).filter((v) => v !== '');
+}
+
+/**
+ * Finds the token of one slot. Every configured place is read; the same token found twice is
+ * fine, two different ones are rejected (anti-smuggling, as Kong JWT), and a token over
+ * `maxBytes` is rejected before anything else looks at it.
+ */
+export function extractToken(
+  sources: TokenSources,
+  request: TokenRequest,
+  maxBytes: number,
+): FoundToken | undefined {
+  const found: FoundToken[] = [];
+  for (const name of sources.headers ?? []) {
+    for (const value of headerValues(request.headers[name])) {
+      const token = value.replace(SCHEME_PREFIX, '').trim();
+      if (token) found.push({ token, source: `header:${name}` });
+    }
+  }
+  for (const name of sources.bearerHeaders ?? []) {
+    for (const value of headerValues(request.headers[name.toLowerCase()])) {
+      const token = BEARER_ONLY.exec(value)?.[1]?.trim();
+      if (token) found.push({ token, source: `header:${name.toLowerCase()}` });
+    }
+  }
+  for (const name of sources.queryParams ?? []) {
+    for (const token of queryValues(request.query?.[name]))
+      found.push({ token, source: `query:${name}` });
+  }
+  if (sources.cookies && sources.cookies.length > 0) {
+    const header = request.headers.cookie;
+    const jar = header ? parseCookie(Array.isArray(header) ? header.join('; ') : header) : {};
+    for (const name of sources.cookies) {
+      const token = jar[name];
+      if (token) found.push({ token, source: `cookie:${name}` });
+    }
+  }
+  const fromBody = sources.body ? request.body?.[sources.body] : undefined;
+  if (fromBody !== undefined && fromBody !== null) {
+    if (typeof fromBody !== 'string')
+      throw Errors.invalidRequest(`${sources.body} in the body must be a string`);
+    if (fromBody !== '') found.push({ token: fromBody, source: 'body' });
+  }
+
+  if (found.length === 0) return undefined;
+  if (found.some(({ token }) => Buffer.byteLength(token) > maxBytes))
+    throw Rejections.tooLarge(maxBytes);
+  if (new Set(found.map(({ token }) => token)).size > 1) throw Rejections.multiple();
+  return found[0];
+}

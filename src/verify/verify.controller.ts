@@ -1,0 +1,59 @@
+import { Body, Controller, Header, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+  ApiUnsupportedMediaTypeResponse,
+} from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Errors } from '../common/errors';
+import { JsonBodyGuard } from '../common/json-body.guard';
+import { ErrorResponse } from '../openapi/schemas';
+import { VerificationService } from '../verification/verification.service';
+import { toVerifyResponse, VerifyRequest, VerifyResponse } from './verify.dto';
+
+@ApiTags('verify')
+@Controller('verify')
+export class VerifyController {
+  constructor(private readonly verification: VerificationService) {}
+
+  @Post(':profile')
+  @HttpCode(200)
+  @Header('cache-control', 'no-store')
+  @UseGuards(JsonBodyGuard)
+  @ApiOperation({
+    summary: "Verify a request's access (and channel) token as the profile says",
+    description:
+      'Tokens are read from the headers the profile names (Authorization by default), the Kong JWT query parameters and cookies, or the JSON body. Two different tokens for one slot are rejected. Failures answer 401/403 with WWW-Authenticate, or 503 with Retry-After when the identity provider is down and nothing valid is cached.',
+  })
+  @ApiParam({ name: 'profile', example: 'api' })
+  @ApiBody({ type: VerifyRequest, required: false })
+  @ApiOkResponse({ type: VerifyResponse })
+  @ApiBadRequestResponse({ type: ErrorResponse })
+  @ApiUnauthorizedResponse({ type: ErrorResponse })
+  @ApiForbiddenResponse({ type: ErrorResponse })
+  @ApiNotFoundResponse({ type: ErrorResponse })
+  @ApiUnsupportedMediaTypeResponse({ type: ErrorResponse })
+  @ApiServiceUnavailableResponse({ type: ErrorResponse })
+  async verify(
+    @Param('profile') profile: string,
+    @Req() request: FastifyRequest,
+    @Body() body: unknown,
+  ): Promise<VerifyResponse> {
+    if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body)))
+      throw Errors.invalidRequest('request body must be a JSON object');
+    const result = await this.verification.verify(profile, {
+      headers: request.headers,
+      query: request.query as Record<string, string | string[] | undefined>,
+      body: body ?? undefined,
+    });
+    return toVerifyResponse(result);
+  }
+}
