@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../src/config/config';
+import { loadConfig, loadDeclarativeFile } from '../src/config/config';
 import { parseDurationSeconds } from '../src/config/duration';
 import { ConfigError } from '../src/config/validate';
 import { tempDir } from './helpers';
@@ -167,5 +167,14 @@ describe('configuration', () => {
       'STS_SHUTDOWN_TIMEOUT',
       'STS_TRUSTED_PROXIES',
     ]);
+  });
+});
+
+describe('shipped examples', () => {
+  it('examples/sts.config.yaml passes the start-up validation', () => {
+    const { problems } = loadDeclarativeFile(
+      join(__dirname, '..', '..', 'examples', 'sts.config.yaml'),
+    );
+    assert.deepEqual(problems, []);
   });
 });
