@@ -7,7 +7,7 @@
  * - /verify/{profile} with a warm JWKS against a raw Fastify "hello";
  * - nginx → STS (/authz) → upstream against nginx → upstream.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPair, SignJWT } from 'jose';
@@ -18,19 +18,26 @@ import { startIdp } from '../idp';
 const DURATION = process.env.BENCH_DURATION ?? '8s';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 
-function wrk(
+/** Runs wrk without blocking this process: the upstream and IdP servers live in it. */
+async function wrk(
   url: string,
   options: { script?: string; headers?: Record<string, string> } = {},
-): number {
+): Promise<number> {
   const args = ['-t2', `-c${CONNECTIONS}`, `-d${DURATION}`, '--latency'];
   for (const [name, value] of Object.entries(options.headers ?? {}))
     args.push('-H', `${name}: ${value}`);
   if (options.script) args.push('-s', options.script);
-  const result = spawnSync('wrk', [...args, url], { encoding: 'utf8' });
-  const match = /Requests\/sec:\s+([\d.]+)/.exec(result.stdout);
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(result.stdout);
-  if (!match) throw new Error(`wrk failed: ${result.stderr || result.stdout}`);
+  const child = spawn('wrk', [...args, url]);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await new Promise((resolve) => child.once('exit', resolve));
+  const match = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(stdout);
+  if (!match) throw new Error(`wrk failed: ${stderr || stdout}`);
   if (errors) console.warn(`  warning: ${errors[1]} non-2xx answers for ${url}`);
+  if (process.env.BENCH_VERBOSE) console.log(stdout);
   return Number(match[1]);
 }
 
@@ -111,13 +118,13 @@ async function main(): Promise<void> {
       headers: { authorization: `Bearer ${tokens[0]}` },
     });
 
-    results['/exchange repeated token (cache hits)'] = wrk(`${base}/exchange/api`, {
+    results['/exchange repeated token (cache hits)'] = await wrk(`${base}/exchange/api`, {
       script: distinctTokenScript([tokens[0]!], 'POST'),
     });
-    results['/exchange distinct tokens (sign each)'] = wrk(`${base}/exchange/api`, {
+    results['/exchange distinct tokens (sign each)'] = await wrk(`${base}/exchange/api`, {
       script: distinctTokenScript(tokens, 'POST'),
     });
-    results['/verify warm JWKS'] = wrk(`${base}/verify/api`, {
+    results['/verify warm JWKS'] = await wrk(`${base}/verify/api`, {
       script: distinctTokenScript(tokens, 'POST'),
     });
 
@@ -145,7 +152,7 @@ async function main(): Promise<void> {
       { cwd: join(__dirname, '..', '..', '..') },
     );
     await new Promise((r) => setTimeout(r, 1000));
-    results['raw Fastify hello'] = wrk(`http://127.0.0.1:${helloPort}/`);
+    results['raw Fastify hello'] = await wrk(`http://127.0.0.1:${helloPort}/`);
     hello.kill();
 
     const nginx = binary('nginx', ['/usr/sbin/nginx']);
@@ -157,10 +164,10 @@ async function main(): Promise<void> {
       const direct = await startNginx(nginx, { ...ports, gateway: await freePort() }, (conf) =>
         conf.replace(/\n\s*auth_request \/_sts_authz;/, ''),
       );
-      results['nginx → STS /authz → upstream'] = wrk(`${withSts.url}/orders`, {
+      results['nginx → STS /authz → upstream'] = await wrk(`${withSts.url}/orders`, {
         script: distinctTokenScript(tokens, 'GET'),
       });
-      results['nginx → upstream (no auth)'] = wrk(`${direct.url}/orders`);
+      results['nginx → upstream (no auth)'] = await wrk(`${direct.url}/orders`);
       await withSts.stop();
       await direct.stop();
       await upstream.close();
