@@ -3,6 +3,7 @@ import proxyAddr from '@fastify/proxy-addr';
 import { StsError } from '../common/errors';
 import { STS_CONFIG, type StsConfig } from '../config/config';
 import { ProfileExchangeService } from '../exchange/profile-exchange.service';
+import { bearerChallenge } from '../verification/verification.errors';
 
 export interface ForwardAuthRequest {
   profile: string;
@@ -85,9 +86,9 @@ export class ForwardAuthService {
       );
     }
     const realm =
-      err instanceof StsError
-        ? (/realm="([^"]*)"/.exec(err.headers['www-authenticate'] ?? '')?.[1] ?? 'sts')
-        : 'sts';
+      (err instanceof StsError &&
+        /realm="([^"]*)"/.exec(err.headers['www-authenticate'] ?? '')?.[1]) ||
+      'sts';
     const description =
       err instanceof StsError && err.status === 503
         ? 'identity provider unavailable'
@@ -96,7 +97,7 @@ export class ForwardAuthService {
       status: 401,
       headers: {
         'Cache-Control': 'no-store',
-        'WWW-Authenticate': `Bearer realm="${realm}", error="invalid_token", error_description="${description}"`,
+        'WWW-Authenticate': bearerChallenge(realm, 'invalid_token', description),
       },
     };
   }
