@@ -1,6 +1,5 @@
 import { webcrypto } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import * as x509 from '@peculiar/x509';
 import { importJWK } from 'jose';
 import { DataSource } from 'typeorm';
 import { CLOCK, type Clock } from '../common/clock';
@@ -8,7 +7,15 @@ import { STS_CONFIG, type StsConfig } from '../config/config';
 import { KeyCertificateEntity } from '../database/key-certificate.entity';
 import type { SigningKey } from '../keys/signing-key';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+/** Loaded on first use: the X.509 stack is large and only Optum's `x5c` needs it. */
+let x509Library: Promise<typeof import('@peculiar/x509')> | undefined;
+function loadX509(): Promise<typeof import('@peculiar/x509')> {
+  x509Library ??= import('@peculiar/x509').then((x509) => {
+    x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+    return x509;
+  });
+  return x509Library;
+}
 
 const CERTIFICATE_DAYS = 5 * 365;
 
@@ -51,6 +58,7 @@ export class CertificateService {
     if (!key.publicJwk)
       throw new Error(`keyset "${keyset}" uses HMAC; certificates need an asymmetric key`);
     const now = this.clock.now();
+    const x509 = await loadX509();
     const certificate = await x509.X509CertificateGenerator.createSelfSigned({
       serialNumber: Buffer.from(key.kid, 'base64url').subarray(0, 16).toString('hex'),
       name: `CN=${new URL(this.config.issuer).hostname} STS signing key, OU=${keyset}`,
