@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { CLOCK, type Clock } from '../common/clock';
 import { OutboundHttp } from '../common/outbound-http';
+import { redactOutboundUrl } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { expiryOf, type Claims } from './claim-checks';
 import type { ClaimPath } from './profile.schema';
@@ -91,7 +92,9 @@ export class IntrospectionClient {
       answer = await call;
     } catch (err) {
       if (cached && this.clock.now() < cached.validUntil) return cached.result;
-      this.logger.warn(`introspection at ${target.endpoint}: ${(err as Error).message}`);
+      this.logger.warn(
+        `introspection at ${redactOutboundUrl(target.endpoint)}: ${(err as Error).message}`,
+      );
       throw Rejections.idpUnavailable(
         'the introspection endpoint is unavailable',
         RETRY_AFTER_SECONDS,

@@ -14,6 +14,7 @@ import { OutboundHttp } from '../common/outbound-http';
 import { STS_CONFIG, type StsConfig } from '../config/config';
 import { ReadinessProbes } from '../health/readiness-probes';
 import { isHmac } from '../keys/algorithms';
+import { redactOutboundUrl } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { verifyJws, type VerifiedJws } from './jws-verification';
 import { Rejections } from './verification.errors';
@@ -158,7 +159,7 @@ export class RemoteJwks {
         this.metrics.remoteJwksFetch(this.options.uri, false);
         const cause = err.cause instanceof Error ? ` (${err.cause.message})` : '';
         this.logger.warn(
-          `JWKS ${this.options.uri}: ${err.message}${cause}${this.local ? '; keeping the last good keys' : ''}`,
+          `JWKS ${redactOutboundUrl(this.options.uri)}: ${err.message}${cause}${this.local ? '; keeping the last good keys' : ''}`,
         );
         throw err;
       })
