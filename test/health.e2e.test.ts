@@ -64,19 +64,19 @@ describe('health endpoints', () => {
     assert.equal(up.body.info!.database!.status, 'up');
   });
 
-  it('includes probes other modules register (e.g. IdP JWKS warmed)', async () => {
+  it('includes probes other modules register', async () => {
     let warmed = false;
-    sts.app.get(ReadinessProbes).register('idp_jwks', () => {
-      if (!warmed) throw new Error('IdP JWKS not fetched yet');
+    sts.app.get(ReadinessProbes).register('warmup', () => {
+      if (!warmed) throw new Error('cache not warmed yet');
       return { keys: 3 };
     });
     const cold = await ready();
     assert.equal(cold.status, 503);
-    assert.equal(cold.body.error!.idp_jwks!.status, 'down');
-    assert.equal(cold.body.error!.idp_jwks!.message, 'IdP JWKS not fetched yet');
+    assert.equal(cold.body.error!.warmup!.status, 'down');
+    assert.equal(cold.body.error!.warmup!.message, 'cache not warmed yet');
     warmed = true;
     const warm = await ready();
     assert.equal(warm.status, 200);
-    assert.equal(warm.body.info!.idp_jwks!.keys, 3);
+    assert.equal(warm.body.info!.warmup!.keys, 3);
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createLogger, redactUrl, scrubSecrets } from '../src/logging/logger';
+import { OutboundHttpError } from '../src/common/outbound-http';
+import { createLogger, redactOutboundUrl, redactUrl, scrubSecrets } from '../src/logging/logger';
 import { ProbeRoutesModule } from './probe-routes';
 import {
   LogCapture,
@@ -193,6 +194,30 @@ describe('redactUrl', () => {
       '/a?x=[REDACTED]&jwt=[REDACTED]&flag=[REDACTED]',
     );
     assert.equal(redactUrl('/a?'), '/a?');
+  });
+});
+
+describe('redactOutboundUrl', () => {
+  it('drops user info and query values of the URLs we call', () => {
+    assert.equal(
+      redactOutboundUrl('https://idp.example.com/jwks?api_key=k3y&v=2#frag'),
+      'https://idp.example.com/jwks?api_key=[REDACTED]&v=[REDACTED]',
+    );
+    assert.equal(
+      redactOutboundUrl('https://sts:pa55@idp.example.com/introspect'),
+      'https://[REDACTED]@idp.example.com/introspect',
+    );
+    assert.equal(redactOutboundUrl('not a url?key=k3y'), 'not a url?key=[REDACTED]');
+  });
+
+  it('applies to the url of a logged outbound error', () => {
+    const logs = new LogCapture();
+    const logger = createLogger({ level: 'info', stream: logs });
+    const err = new OutboundHttpError('answered HTTP 500', 'https://u:pa55@b.example/s?key=k3y');
+    logger.warn({ err }, 'backend failed');
+    assert.equal(logs.lines[0]!.includes('k3y'), false);
+    assert.equal(logs.lines[0]!.includes('pa55'), false);
+    assert.equal(logs.records()[0]!.err.url, 'https://[REDACTED]@b.example/s?key=[REDACTED]');
   });
 });
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { annotateRequest } from '../logging/request-annotations';
 import type { ForwardAuthService } from './forward-auth.service';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -25,6 +26,8 @@ export function forwardAuthRoutes(forwardAuth: ForwardAuthService) {
         headers: request.headers,
         remoteAddress: request.socket.remoteAddress ?? '',
       });
+      // Outside Nest: no error filter annotates this route, so the outcome is set here.
+      annotateRequest(request, { profile: request.params.profile, outcome: answer.outcome });
       return reply.status(answer.status).headers(answer.headers).send();
     };
     for (const url of ['/authz/:profile', '/authz/:profile/*']) {

@@ -17,6 +17,8 @@ export interface ForwardAuthRequest {
 export interface ForwardAuthAnswer {
   status: 200 | 401 | 403;
   headers: Record<string, string>;
+  /** For the access log: `OK`, or the code of the error behind the denial. */
+  outcome: string;
 }
 
 /** Alias for gateways that cannot overwrite `Authorization` from an auth response (Caddy, Traefik). */
@@ -55,7 +57,7 @@ export class ForwardAuthService {
       );
       const headers: Record<string, string> = { 'Cache-Control': 'no-store', ...result.headers };
       headers[AUTHORIZATION_ALIAS] = result.access_token ? `Bearer ${result.access_token}` : '';
-      return { status: 200, headers };
+      return { status: 200, headers, outcome: 'OK' };
     } catch (err) {
       return this.denial(err);
     }
@@ -76,7 +78,11 @@ export class ForwardAuthService {
 
   private denial(err: unknown): ForwardAuthAnswer {
     if (err instanceof StsError && (err.status === 401 || err.status === 403)) {
-      return { status: err.status, headers: { 'Cache-Control': 'no-store', ...err.headers } };
+      return {
+        status: err.status,
+        headers: { 'Cache-Control': 'no-store', ...err.headers },
+        outcome: err.code,
+      };
     }
     if (err instanceof StsError) {
       this.logger.warn(`forward-auth denied after ${err.code}: ${err.description}`);
@@ -95,6 +101,7 @@ export class ForwardAuthService {
         : 'request not authorized';
     return {
       status: 401,
+      outcome: err instanceof StsError ? err.code : 'ERR_INTERNAL',
       headers: {
         'Cache-Control': 'no-store',
         'WWW-Authenticate': bearerChallenge(realm, 'invalid_token', description),

@@ -13,6 +13,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { validatedBody } from '../common/validated-body';
+import { annotateRequest } from '../logging/request-annotations';
 import { ErrorResponse } from '../openapi/schemas';
 import type { TokenRequest } from '../verification/types';
 import { ExchangeRequestDto } from './exchange-request.dto';
@@ -86,8 +87,10 @@ export class ProfileExchangeController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ExchangeResult> {
+    annotateRequest(request, { profile });
     const { tokens, upstream } = readExchangeRequest(request);
     const result = await this.exchange.exchange(profile, tokens, upstream);
+    annotateRequest(request, { outcome: 'OK' });
     void reply.header('cache-control', 'no-store');
     return result;
   }

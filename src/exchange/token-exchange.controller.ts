@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBasicAuth,
@@ -9,9 +9,10 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientAuthenticator } from '../clients/client-authenticator';
 import { RateLimited } from '../limits/rate-limit';
+import { annotateRequest } from '../logging/request-annotations';
 import { ErrorResponse } from '../openapi/schemas';
 import { TokenExchangeService, type TokenExchangeResponse } from './token-exchange.service';
 import { TOKEN_EXCHANGE_GRANT, TOKEN_TYPES } from './token-types';
@@ -66,11 +67,16 @@ export class TokenExchangeController {
   async tokenExchange(
     @Headers('authorization') authorization: string | undefined,
     @Body() body: unknown,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenExchangeResponse> {
     void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     const form = this.clients.formOf(body);
     const client = await this.clients.authenticate(authorization, form);
-    return this.exchanges.exchange(client, form);
+    // The client's profile verifies the subject token: that is the profile of this request.
+    annotateRequest(request, { profile: client.profile });
+    const response = await this.exchanges.exchange(client, form);
+    annotateRequest(request, { outcome: 'OK' });
+    return response;
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { MetricsService } from '../metrics/metrics.service';
 import { KeysetService } from './keyset.service';
 
 /**
@@ -19,7 +20,16 @@ export class RotationScheduler implements OnApplicationBootstrap, OnModuleDestro
   private timer: NodeJS.Timeout | undefined;
   private queue: Promise<void> = Promise.resolve();
 
-  constructor(private readonly keysets: KeysetService) {}
+  constructor(
+    private readonly keysets: KeysetService,
+    metrics: MetricsService,
+  ) {
+    // `sts_key_next_rotation_seconds`: when this scheduler will rotate each stored keyset (the
+    // pending key's start, else current start + period); external keysets have no schedule.
+    metrics.setRotationSchedule(
+      (keyset) => this.keysets.describe(keyset).stored?.scheduledRotationAt ?? undefined,
+    );
+  }
 
   /** Catches up on steps that fell due while no instance ran, then ticks on a timer. */
   async onApplicationBootstrap(): Promise<void> {

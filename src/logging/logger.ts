@@ -99,6 +99,22 @@ export function redactUrl(url: string): string {
   return `${url.slice(0, Math.min(queryStart, 2048))}?${names.join('&')}`;
 }
 
+/**
+ * An outbound URL (IdP JWKS, introspection endpoint, signer backend) as it may be logged: user
+ * info and query values replaced. Operators put API keys there (`?api_key=…`, `user:pass@`).
+ */
+export function redactOutboundUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return redactUrl(url);
+  }
+  const userInfo = parsed.username || parsed.password ? `${REDACTED}@` : '';
+  const base = `${parsed.protocol}//${userInfo}${parsed.host}${parsed.pathname}`;
+  return parsed.search ? redactUrl(`${base}${parsed.search}`) : base;
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:;=/+@-]{1,128}$/;
 
 /**
@@ -115,8 +131,15 @@ function serializeRequest(req: { method?: string; url?: string; ip?: string }): 
   return { method: req.method, url: redactUrl(req.url ?? ''), remoteAddress: req.ip };
 }
 
-/** pino's error serializer, then the scrub: errors may carry fields like `token` too. */
-const serializeError = (err: Error): object => scrubSecrets({ ...pino.stdSerializers.err(err) });
+/**
+ * pino's error serializer, then the scrub: errors may carry fields like `token` too, and outbound
+ * errors their target `url`.
+ */
+const serializeError = (err: Error): object => {
+  const serialized: Record<string, unknown> = scrubSecrets({ ...pino.stdSerializers.err(err) });
+  if (typeof serialized.url === 'string') serialized.url = redactOutboundUrl(serialized.url);
+  return serialized;
+};
 
 export interface LoggerOptions {
   level: LogLevel;

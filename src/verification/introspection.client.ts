@@ -3,6 +3,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { CLOCK, type Clock } from '../common/clock';
 import { OutboundHttp } from '../common/outbound-http';
+import { redactOutboundUrl } from '../logging/logger';
+import { MetricsService } from '../metrics/metrics.service';
 import { expiryOf, type Claims } from './claim-checks';
 import type { ClaimPath } from './profile.schema';
 import { Rejections } from './verification.errors';
@@ -57,6 +59,7 @@ export class IntrospectionClient {
 
   constructor(
     private readonly http: OutboundHttp,
+    private readonly metrics: MetricsService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -74,7 +77,10 @@ export class IntrospectionClient {
       )
       .digest('base64url');
     const cached = target.cache ? this.cache.get(key) : undefined;
-    if (cached && this.clock.now() < cached.freshUntil) return cached.result;
+    if (cached && this.clock.now() < cached.freshUntil) {
+      this.metrics.introspection(target.endpoint, 'cache_hit');
+      return cached.result;
+    }
 
     let answer: Claims;
     try {
@@ -86,7 +92,9 @@ export class IntrospectionClient {
       answer = await call;
     } catch (err) {
       if (cached && this.clock.now() < cached.validUntil) return cached.result;
-      this.logger.warn(`introspection at ${target.endpoint}: ${(err as Error).message}`);
+      this.logger.warn(
+        `introspection at ${redactOutboundUrl(target.endpoint)}: ${(err as Error).message}`,
+      );
       throw Rejections.idpUnavailable(
         'the introspection endpoint is unavailable',
         RETRY_AFTER_SECONDS,
@@ -114,7 +122,18 @@ export class IntrospectionClient {
     this.cache.set(key, { result, freshUntil, validUntil: expiresAt ?? freshUntil });
   }
 
+  /** One request to the endpoint: counted as a `call`, and as a `failure` when it fails. */
   private async call(target: IntrospectionTarget, token: string): Promise<Claims> {
+    this.metrics.introspection(target.endpoint, 'call');
+    try {
+      return await this.post(target, token);
+    } catch (err) {
+      this.metrics.introspection(target.endpoint, 'failure');
+      throw err;
+    }
+  }
+
+  private async post(target: IntrospectionTarget, token: string): Promise<Claims> {
     const form = new URLSearchParams({ token });
     if (target.hint !== null) form.set('token_type_hint', target.hint);
     if (target.bodyArgs !== null) {

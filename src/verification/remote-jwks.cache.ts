@@ -12,7 +12,10 @@ import { LRUCache } from 'lru-cache';
 import { CLOCK, type Clock } from '../common/clock';
 import { OutboundHttp } from '../common/outbound-http';
 import { STS_CONFIG, type StsConfig } from '../config/config';
+import { ReadinessProbes } from '../health/readiness-probes';
 import { isHmac } from '../keys/algorithms';
+import { redactOutboundUrl } from '../logging/logger';
+import { MetricsService } from '../metrics/metrics.service';
 import { verifyJws, type VerifiedJws } from './jws-verification';
 import { Rejections } from './verification.errors';
 
@@ -78,7 +81,23 @@ export class RemoteJwks {
     private readonly http: OutboundHttp,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly metrics: MetricsService,
   ) {}
+
+  /** A set was fetched at least once (it may be stale since: the last good set stays in use). */
+  get warmed(): boolean {
+    return this.local !== undefined;
+  }
+
+  /**
+   * For readiness: fetches a set never fetched, unless one was just tried (the cooldown bounds
+   * what probes cost a down IdP). A warmed set is left alone: readiness must not wait on the IdP.
+   */
+  async warmIfCold(): Promise<boolean> {
+    if (!this.local && (this.pending || !this.coolingDown()))
+      await this.refresh().catch(() => undefined);
+    return this.warmed;
+  }
 
   /**
    * Verifies a compact JWS against this set (see verifyJws). The result is shared between calls:
@@ -129,6 +148,7 @@ export class RemoteJwks {
     this.attemptedAt = this.clock.now();
     const current = this.fetch()
       .then((document) => {
+        this.metrics.remoteJwksFetch(this.options.uri, true);
         this.local = createLocalJWKSet(document);
         this.document = document;
         this.hmacKeys = new Map();
@@ -136,9 +156,10 @@ export class RemoteJwks {
         this.fetchedAt = this.clock.now();
       })
       .catch((err: Error) => {
+        this.metrics.remoteJwksFetch(this.options.uri, false);
         const cause = err.cause instanceof Error ? ` (${err.cause.message})` : '';
         this.logger.warn(
-          `JWKS ${this.options.uri}: ${err.message}${cause}${this.local ? '; keeping the last good keys' : ''}`,
+          `JWKS ${redactOutboundUrl(this.options.uri)}: ${err.message}${cause}${this.local ? '; keeping the last good keys' : ''}`,
         );
         throw err;
       })
@@ -219,6 +240,9 @@ export class RemoteJwks {
   }
 }
 
+/** The readiness condition this cache registers (`/health/ready`). */
+export const IDP_JWKS_PROBE = 'idp_jwks';
+
 /**
  * The registry of remote key sets: one per URI (and fetch credentials), shared by every profile
  * that names it, pre-warmed at boot.
@@ -227,12 +251,18 @@ export class RemoteJwks {
 export class RemoteJwksCache {
   private readonly logger = new Logger('RemoteJwks');
   private readonly sets = new Map<string, RemoteJwks>();
+  /** The sets of the profiles known at boot: those readiness waits for. */
+  private bootSets: RemoteJwks[] = [];
 
   constructor(
     private readonly http: OutboundHttp,
+    private readonly metrics: MetricsService,
+    probes: ReadinessProbes,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(STS_CONFIG) private readonly config: StsConfig,
-  ) {}
+  ) {
+    probes.register(IDP_JWKS_PROBE, () => this.readiness());
+  }
 
   register(source: JwksSource): RemoteJwks {
     const headers: Record<string, string> = {};
@@ -261,13 +291,34 @@ export class RemoteJwksCache {
       this.http,
       this.clock,
       this.logger,
+      this.metrics,
     );
     this.sets.set(key, set);
     return set;
   }
 
-  /** Fetches every registered set once; a failing IdP is logged, never fatal. */
+  /**
+   * Fetches every registered set once (at boot, after the stored profiles are compiled); a
+   * failing IdP is logged, never fatal. These sets are the ones readiness waits for.
+   */
   async warm(): Promise<void> {
-    await Promise.allSettled([...this.sets.values()].map((set) => set.refresh()));
+    this.bootSets = [...this.sets.values()];
+    await Promise.allSettled(this.bootSets.map((set) => set.refresh()));
+  }
+
+  /**
+   * "IdP JWKS warmed": every set of the profiles known at boot was fetched at least once. A cold
+   * set is fetched here (at most once per cooldown), because a not-ready instance gets no traffic
+   * that would fetch it. Once fetched a set stays warm whatever the IdP does later (the last good
+   * keys keep verifying), so a down IdP never flaps readiness. Sets of profiles added at run time
+   * do not count: an admin typo must not take the fleet out of rotation.
+   */
+  private async readiness(): Promise<{ sets: number }> {
+    const warmed = await Promise.all(this.bootSets.map((set) => set.warmIfCold()));
+    const cold = warmed.filter((ok) => !ok).length;
+    // The answer is public: a count, not the IdP URIs (each failed fetch is logged with its URI).
+    if (cold > 0)
+      throw new Error(`${cold} of ${warmed.length} identity-provider JWKS never fetched`);
+    return { sets: warmed.length };
   }
 }

@@ -1,8 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { decodeJwt } from 'jose';
 import { CLOCK, epochSeconds, type Clock } from '../common/clock';
+import { StsError } from '../common/errors';
 import { STS_CONFIG, type StsConfig } from '../config/config';
 import { ConsumerService, type Consumer, type HeldCredential } from '../consumers/consumer.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { checkClaims, expiryOf, pathLabel, readClaim, type Claims } from './claim-checks';
 import { IntrospectionClient } from './introspection.client';
 import { decodeJws, looksLikeJws } from './jws-verification';
@@ -49,21 +51,34 @@ export class VerificationService {
     private readonly profiles: ProfileService,
     private readonly consumers: ConsumerService,
     private readonly introspection: IntrospectionClient,
+    private readonly metrics: MetricsService,
     @Inject(STS_CONFIG) private readonly config: StsConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** Verifies the request's tokens per the profile; throws StsError (401/403/503) per the contract. */
+  /**
+   * Verifies the request's tokens per the profile; throws StsError (401/403/503) per the contract.
+   * Every call on a known profile counts one `sts_verification_outcomes_total` (`OK` or the error
+   * code); an unknown profile is a 404 and not counted, so callers cannot mint label values.
+   */
   async verify(profileName: string, request: TokenRequest): Promise<VerificationResult> {
     const compiled = this.profiles.compiledProfile(profileName);
     const started = this.clock.now();
     try {
       const result = await this.run(compiled, request);
       this.instrument(compiled, started, 'verified');
+      this.metrics.verificationOutcome(compiled.profile.name, 'OK');
       return result;
     } catch (err) {
-      if (!(err instanceof TokenRejected)) throw err;
+      if (!(err instanceof TokenRejected)) {
+        this.metrics.verificationOutcome(
+          compiled.profile.name,
+          err instanceof StsError ? err.code : 'ERR_INTERNAL',
+        );
+        throw err;
+      }
       this.instrument(compiled, started, err.code);
+      this.metrics.verificationOutcome(compiled.profile.name, err.code);
       throw rejectionToStsError(err, this.realm(compiled, request));
     }
   }

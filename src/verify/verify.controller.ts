@@ -15,6 +15,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { Errors } from '../common/errors';
 import { JsonBodyGuard } from '../common/json-body.guard';
+import { annotateRequest } from '../logging/request-annotations';
 import { ErrorResponse } from '../openapi/schemas';
 import { VerificationService } from '../verification/verification.service';
 import { toVerifyResponse, VerifyRequest, VerifyResponse } from './verify.dto';
@@ -47,6 +48,7 @@ export class VerifyController {
     @Req() request: FastifyRequest,
     @Body() body: unknown,
   ): Promise<VerifyResponse> {
+    annotateRequest(request, { profile });
     if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body)))
       throw Errors.invalidRequest('request body must be a JSON object');
     const result = await this.verification.verify(profile, {
@@ -54,6 +56,7 @@ export class VerifyController {
       query: request.query as Record<string, string | string[] | undefined>,
       body: body ?? undefined,
     });
+    annotateRequest(request, { outcome: 'OK' });
     return toVerifyResponse(result);
   }
 }
