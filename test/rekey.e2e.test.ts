@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { createApp } from '../src/app';
+import { ConsumerService } from '../src/consumers/consumer.service';
+import { ProfileService } from '../src/verification/profile.service';
 import { startSts, type TestSts } from './helpers';
 
 const OLD = Buffer.alloc(32, 1).toString('base64');
@@ -15,7 +17,18 @@ const FILE = {
     { name: 'internal', algorithm: 'HS256' },
   ],
   signers: [{ name: 'edge', keyset: 'edge', 'keys-to-sign': ['access_token'] }],
+  // Secrets are sealed too: a profile credential, and (added through the API) an HMAC secret.
+  profiles: [
+    {
+      name: 'introspected',
+      access_token_introspection_endpoint: 'http://127.0.0.1:9/introspect',
+      access_token_introspection_authorization: 'Basic aW50cm86c2VjcmV0',
+      channel_token_optional: true,
+    },
+  ],
+  consumers: [{ username: 'alice' }],
 };
+const SEALED = 5; // 3 private keys, the profile credential, alice's HMAC secret
 const REKEY_CLI = join(__dirname, '..', 'src', 'cli', 'rekey.js');
 
 const sign = async (sts: TestSts): Promise<string> => {
@@ -31,6 +44,9 @@ const sign = async (sts: TestSts): Promise<string> => {
 
 it('rekeys with `npm run rekey` and POST /admin/rekey; the old key alone then fails clearly', async () => {
   const first = await startSts({ file: FILE, env: { STS_MASTER_KEY: OLD } });
+  await first.app
+    .get(ConsumerService)
+    .addCredential('alice', { key: 'alice-key', secret: 'alice-hmac-secret' });
   const token = await sign(first);
   const jwks = (await first.inject({ url: '/jwks' })).json<JSONWebKeySet>();
   await first.close();
@@ -41,7 +57,7 @@ it('rekeys with `npm run rekey` and POST /admin/rekey; the old key alone then fa
     encoding: 'utf8',
   });
   assert.equal(cli.status, 0, cli.stderr);
-  assert.match(cli.stdout, /re-encrypted 3 of 3 private keys/);
+  assert.match(cli.stdout, new RegExp(`re-encrypted ${SEALED} of ${SEALED} sealed values`));
 
   // After the rekey the old key alone cannot start the service, and says why.
   await assert.rejects(
@@ -66,7 +82,11 @@ it('rekeys with `npm run rekey` and POST /admin/rekey; the old key alone then fa
     env: { ...process.env, ...second.env },
     encoding: 'utf8',
   });
-  assert.match(again.stdout, /re-encrypted 0 of 3/, 'nothing left under another key');
+  assert.match(
+    again.stdout,
+    new RegExp(`re-encrypted 0 of ${SEALED}`),
+    'nothing left under another key',
+  );
   await second.close();
 
   // The admin call does the same on a running instance.
@@ -84,7 +104,7 @@ it('rekeys with `npm run rekey` and POST /admin/rekey; the old key alone then fa
   const res = await rekey();
   assert.equal(res.statusCode, 200, res.body);
   assert.deepEqual(Object.keys(res.json()), ['rekeyed', 'total', 'master_key_id']);
-  assert.equal(res.json().rekeyed, 3);
+  assert.equal(res.json().rekeyed, SEALED);
   assert.equal((await rekey()).json().rekeyed, 0);
   await third.close();
 
@@ -94,6 +114,15 @@ it('rekeys with `npm run rekey` and POST /admin/rekey; the old key alone then fa
     env: { STS_MASTER_KEY: NEWER },
   });
   assert.deepEqual((await fourth.inject({ url: '/jwks' })).json(), jwks);
+  assert.equal(
+    fourth.app.get(ConsumerService).credential('alice-key')?.secret,
+    'alice-hmac-secret',
+  );
+  assert.equal(
+    fourth.app.get(ProfileService).parameters('introspected')
+      ?.access_token_introspection_authorization,
+    'Basic aW50cm86c2VjcmV0',
+  );
   await fourth.cleanup();
 });
 

@@ -18,15 +18,15 @@ export class AdminRootController {
   @ApiOperation({
     summary: 'The live configuration in the declarative file format (secrets redacted)',
     description:
-      'Usable as STS_CONFIG: export → import → export gives identical output. Keys are never exported.',
+      'Usable as STS_CONFIG once every "[REDACTED]" secret is filled in (the file refuses the placeholder): export → import → export gives identical output. Keys are never exported.',
   })
   @ApiProduces('application/json', 'application/yaml')
   @ApiOkResponse({ type: ConfigExport })
-  exportConfig(
+  async exportConfig(
     @Query() query: ConfigExportQuery,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): ConfigExport | string {
-    const exported = this.exporter.export();
+  ): Promise<ConfigExport | string> {
+    const exported = await this.exporter.export();
     void reply.header('cache-control', 'no-store');
     if (query.format !== 'yaml') return exported;
     void reply.type('application/yaml');

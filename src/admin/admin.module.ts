@@ -1,12 +1,20 @@
 import { Module } from '@nestjs/common';
+import { ClientsModule } from '../clients/clients.module';
 import { KeysModule } from '../keys/keys.module';
 import { SigningModule } from '../signing/signing.module';
+import { VerificationModule } from '../verification/verification.module';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { AdminRootController } from './admin.controller';
 import { AuditLog } from './audit-log.service';
+import { ClientsController } from './clients.controller';
+import { ClientsAdminService } from './clients-admin.service';
 import { ConfigExportService } from './config-export.service';
+import { ConsumersController } from './consumers.controller';
+import { ConsumersAdminService } from './consumers-admin.service';
 import { KeysetsAdminService } from './keysets-admin.service';
 import { KeysetsController } from './keysets.controller';
+import { ProfilesAdminService } from './profiles-admin.service';
+import { ProfilesController } from './profiles.controller';
 import { SignersAdminService } from './signers-admin.service';
 import { SignersController } from './signers.controller';
 
@@ -16,14 +24,24 @@ import { SignersController } from './signers.controller';
  * private members and wraps changes in `AuditLog.track`.
  */
 @Module({
-  imports: [KeysModule, SigningModule],
-  controllers: [AdminRootController, KeysetsController, SignersController],
+  imports: [KeysModule, SigningModule, VerificationModule, ClientsModule],
+  controllers: [
+    AdminRootController,
+    KeysetsController,
+    SignersController,
+    ProfilesController,
+    ConsumersController,
+    ClientsController,
+  ],
   providers: [
     AdminAuthGuard,
     AuditLog,
     ConfigExportService,
     KeysetsAdminService,
     SignersAdminService,
+    ProfilesAdminService,
+    ConsumersAdminService,
+    ClientsAdminService,
   ],
   exports: [AdminAuthGuard, AuditLog, ConfigExportService],
 })

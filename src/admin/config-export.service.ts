@@ -1,37 +1,86 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ClientService } from '../clients/client.service';
 import { STS_CONFIG, type StsConfig } from '../config/config';
-import type { KeysetConfig, SignerConfig } from '../config/file.schema';
+import {
+  SECRET_PLACEHOLDER,
+  type ClientConfig,
+  type ConsumerConfig,
+  type KeysetConfig,
+  type SignerConfig,
+} from '../config/file.schema';
+import { ConsumerService } from '../consumers/consumer.service';
+import { isHmac } from '../keys/algorithms';
 import { KeysetService } from '../keys/keyset.service';
 import { KrakendSignerService } from '../signing/krakend-signer.service';
+import { ProfileService } from '../verification/profile.service';
+import { ConsumersAdminService } from './consumers-admin.service';
 import { keysetDeclaration } from './keysets-admin.service';
+import { profileDeclaration } from './profiles-admin.service';
 
 /** The live configuration in the declarative file's shape. */
 export interface ExportedConfig {
   issuer: string;
   keysets: KeysetConfig[];
   signers: SignerConfig[];
+  profiles: Record<string, unknown>[];
+  consumers: ConsumerConfig[];
+  clients: ClientConfig[];
 }
 
 /**
  * `GET /admin/config`: what is configured now (the file's entities and the admin API's alike) in
  * the declarative file's format, so it can be kept as `STS_CONFIG` and applied elsewhere. Keys
  * are state, not configuration, and never leave; every section is ordered by name and every
- * duration spelled canonically, so export → import → export gives the same text. Resources that
- * carry secrets redact them here.
+ * duration spelled canonically, so export → import → export gives the same text. Every secret
+ * is written as `[REDACTED]`, which the file refuses until the operator puts the secret back.
  */
 @Injectable()
 export class ConfigExportService {
   constructor(
     private readonly keysets: KeysetService,
     private readonly signers: KrakendSignerService,
+    private readonly profiles: ProfileService,
+    private readonly consumers: ConsumerService,
+    private readonly consumerViews: ConsumersAdminService,
+    private readonly clients: ClientService,
     @Inject(STS_CONFIG) private readonly config: StsConfig,
   ) {}
 
-  export(): ExportedConfig {
+  async export(): Promise<ExportedConfig> {
     return {
       issuer: this.config.issuer,
       keysets: this.keysets.list().map(keysetDeclaration),
       signers: this.signers.list(),
+      profiles: this.profiles
+        .list()
+        .map((profile) => profileDeclaration(this.profiles.parameters(profile.name)!)),
+      consumers: this.consumerViews.list().map((consumer) => this.consumerDeclaration(consumer.id)),
+      clients: (await this.clients.list()).map((client) => ({
+        client_id: client.clientId,
+        client_secret: SECRET_PLACEHOLDER,
+        profile: client.profile,
+        audiences: client.audiences,
+        scopes: client.scopes,
+      })),
+    };
+  }
+
+  private consumerDeclaration(id: string): ConsumerConfig {
+    const consumer = this.consumers.find('id', id)!;
+    const credentials = this.consumerViews.credentials(id);
+    return {
+      id: consumer.id,
+      ...(consumer.username !== null ? { username: consumer.username } : {}),
+      ...(consumer.custom_id !== null ? { custom_id: consumer.custom_id } : {}),
+      ...(credentials.length > 0
+        ? {
+            jwt_secrets: credentials.map(({ key, algorithm, rsa_public_key }) =>
+              isHmac(algorithm)
+                ? { key, algorithm, secret: SECRET_PLACEHOLDER }
+                : { key, algorithm, rsa_public_key: rsa_public_key! },
+            ),
+          }
+        : {}),
     };
   }
 }

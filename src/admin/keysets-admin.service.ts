@@ -1,9 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { Errors } from '../common/errors';
 import { STS_CONFIG, type StsConfig } from '../config/config';
 import { formatDuration, parseDurationSeconds } from '../config/duration';
 import type { KeysetConfig } from '../config/file.schema';
 import { KeysetService, type KeysetDescription } from '../keys/keyset.service';
+import { MasterKeyRing } from '../keys/master-key';
+import { rekeyStore } from '../keys/rekey';
 import { toRotationSettings, type RotationSettings } from '../keys/rotation-policy';
 import type { PublicJwk } from '../openapi/schemas';
 import type { RekeyResult } from './admin.dto';
@@ -49,6 +52,8 @@ export class KeysetsAdminService {
   constructor(
     private readonly keysets: KeysetService,
     private readonly audit: AuditLog,
+    private readonly dataSource: DataSource,
+    private readonly masterKeys: MasterKeyRing,
     @Inject(STS_CONFIG) private readonly config: StsConfig,
   ) {}
 
@@ -105,10 +110,10 @@ export class KeysetsAdminService {
     });
   }
 
-  /** Re-encrypts every stored private key under the primary master key. */
+  /** Re-encrypts every sealed value (private keys, stored secrets) under the primary master key. */
   rekey(): Promise<RekeyResult> {
     return this.audit.track('rekey', 'master_key', 'primary', async () => {
-      const { rekeyed, total, masterKeyId } = await this.keysets.rekey();
+      const { rekeyed, total, masterKeyId } = await rekeyStore(this.dataSource, this.masterKeys);
       return { rekeyed, total, master_key_id: masterKeyId };
     });
   }

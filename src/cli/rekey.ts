@@ -1,12 +1,11 @@
 import { DataSource } from 'typeorm';
-import { systemClock } from '../common/clock';
 import { loadConfig } from '../config/config';
 import { dataSourceOptions } from '../database/data-source';
-import { KeysetStore } from '../keys/keyset.store';
 import { MasterKeyRing, resolveMasterKeys } from '../keys/master-key';
+import { rekeyStore } from '../keys/rekey';
 
 /**
- * `npm run rekey`: re-encrypts every stored private key under the first key of STS_MASTER_KEY,
+ * `npm run rekey`: re-encrypts every stored private key and secret under the first key of STS_MASTER_KEY,
  * with the configuration and database the service itself uses (same environment). Run it with
  * `STS_MASTER_KEY=new,old`; afterwards the old key can be dropped everywhere.
  */
@@ -16,13 +15,9 @@ async function main(): Promise<void> {
   const dataSource = new DataSource(dataSourceOptions(config.databaseUrl));
   await dataSource.initialize();
   try {
-    const { rekeyed, total, masterKeyId } = await new KeysetStore(
-      dataSource,
-      ring,
-      systemClock,
-    ).rekey();
+    const { rekeyed, total, masterKeyId } = await rekeyStore(dataSource, ring);
     console.log(
-      `re-encrypted ${rekeyed} of ${total} private keys; all are now sealed under master key ${masterKeyId}`,
+      `re-encrypted ${rekeyed} of ${total} sealed values (private keys and stored secrets); all are now under master key ${masterKeyId}`,
     );
   } finally {
     await dataSource.destroy();

@@ -68,6 +68,45 @@ export class ClientService implements OnModuleInit {
     return row ? toClient(row) : undefined;
   }
 
+  /** Every client, ordered by id. */
+  async list(): Promise<Client[]> {
+    const rows = await this.dataSource
+      .getRepository(ClientEntity)
+      .find({ order: { clientId: 'ASC' } });
+    return rows.map(toClient);
+  }
+
+  /** Changes what a client may do; its secret stays. Undefined when there is no such client. */
+  async update(
+    clientId: string,
+    changes: Partial<Pick<Client, 'profile' | 'audiences' | 'scopes'>>,
+  ): Promise<Client | undefined> {
+    const repository = this.dataSource.getRepository(ClientEntity);
+    const row = await repository.findOneBy({ clientId });
+    if (!row) return undefined;
+    if (changes.profile !== undefined) row.profile = changes.profile;
+    if (changes.audiences !== undefined) row.audiences = JSON.stringify(changes.audiences);
+    if (changes.scopes !== undefined) row.scopes = JSON.stringify(changes.scopes);
+    await repository.save(row);
+    return toClient(row);
+  }
+
+  /** Replaces the secret; the old one stops working at once. False when there is no such client. */
+  async setSecret(clientId: string, secret: string): Promise<boolean> {
+    const result = await this.dataSource
+      .getRepository(ClientEntity)
+      .update({ clientId }, { secretHash: await hashClientSecret(secret) });
+    this.verified.delete(clientId);
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** False when there is no such client. */
+  async delete(clientId: string): Promise<boolean> {
+    const result = await this.dataSource.getRepository(ClientEntity).delete({ clientId });
+    this.verified.delete(clientId);
+    return (result.affected ?? 0) > 0;
+  }
+
   /** The client when the secret matches; undefined otherwise (unknown id or wrong secret alike). */
   async authenticate(clientId: string, secret: string): Promise<Client | undefined> {
     const row = await this.dataSource.getRepository(ClientEntity).findOneBy({ clientId });

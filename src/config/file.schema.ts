@@ -14,6 +14,7 @@ import {
   Matches,
   Max,
   Min,
+  NotEquals,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
@@ -23,6 +24,15 @@ import { IsDuration } from './duration';
 /** Names of keysets, signers, profiles: safe in URLs and logs. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const NAME_MESSAGE = '$property must be 1-64 letters, digits, ".", "_" or "-"';
+
+/**
+ * What `GET /admin/config` writes in place of every secret. A file holding it was exported and not
+ * completed, so it is refused rather than stored as the secret.
+ */
+export const SECRET_PLACEHOLDER = '[REDACTED]';
+const NOT_PLACEHOLDER = NotEquals(SECRET_PLACEHOLDER, {
+  message: `$property is the export's placeholder ${SECRET_PLACEHOLDER}; put the secret itself here`,
+});
 
 const HTTP_URL = { require_tld: false, protocols: ['http', 'https'], require_protocol: true };
 
@@ -186,17 +196,29 @@ export class SignerConfig extends SignerOptions {
   name!: string;
 }
 
+/** A Kong JWT credential (decK's `jwt_secrets`). */
 export class JwtSecretConfig {
-  @IsString() key!: string;
-  @IsOptional() @IsIn(SIGNING_ALGORITHMS) algorithm?: SigningAlgorithm;
-  @IsOptional() @IsString() secret?: string;
-  @IsOptional() @IsString() rsa_public_key?: string;
+  @ApiProperty({ example: 'alice-key' }) @IsString() key!: string;
+  @ApiPropertyOptional({ enum: SIGNING_ALGORITHMS, default: 'HS256' })
+  @IsOptional()
+  @IsIn(SIGNING_ALGORITHMS)
+  algorithm?: SigningAlgorithm;
+  @ApiPropertyOptional() @IsOptional() @IsString() @NOT_PLACEHOLDER secret?: string;
+  @ApiPropertyOptional({ description: 'PEM public key' })
+  @IsOptional()
+  @IsString()
+  rsa_public_key?: string;
 }
 
+/** A Kong consumer (decK's shape). */
 export class ConsumerConfig {
-  @IsOptional() @IsString() id?: string;
-  @ValidateIf((c: ConsumerConfig) => c.custom_id === undefined) @IsString() username?: string;
-  @IsOptional() @IsString() custom_id?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() id?: string;
+  @ApiPropertyOptional({ example: 'alice' })
+  @ValidateIf((c: ConsumerConfig) => c.custom_id === undefined)
+  @IsString()
+  username?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() custom_id?: string;
+  @ApiPropertyOptional({ type: [JwtSecretConfig] })
   @IsOptional()
   @IsArray()
   @ValidateNested({ each: true })
@@ -204,12 +226,23 @@ export class ConsumerConfig {
   jwt_secrets?: JwtSecretConfig[];
 }
 
+/** An RFC 8693 / RFC 7662 client. */
 export class ClientConfig {
-  @IsString() client_id!: string;
-  @IsString() client_secret!: string;
-  @Matches(NAME_PATTERN, { message: NAME_MESSAGE }) profile!: string;
-  @IsOptional() @IsArray() @IsString({ each: true }) audiences?: string[];
-  @IsOptional() @IsArray() @IsString({ each: true }) scopes?: string[];
+  @ApiProperty({ example: 'orders-service' }) @IsString() client_id!: string;
+  @ApiProperty() @IsString() @NOT_PLACEHOLDER client_secret!: string;
+  @ApiProperty({ example: 'api' })
+  @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
+  profile!: string;
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  audiences?: string[];
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  scopes?: string[];
 }
 
 /**

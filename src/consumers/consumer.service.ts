@@ -1,13 +1,24 @@
-import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+  OnModuleInit,
+} from '@nestjs/common';
 import { importSPKI } from 'jose';
 import { DataSource, type Repository } from 'typeorm';
 import { CLOCK, type Clock } from '../common/clock';
 import { Errors } from '../common/errors';
 import { STS_CONFIG, type StsConfig } from '../config/config';
 import { ConsumerEntity } from '../database/consumer.entity';
-import { JwtCredentialEntity } from '../database/jwt-credential.entity';
+import {
+  credentialSecretAad as aadFor,
+  JwtCredentialEntity,
+} from '../database/jwt-credential.entity';
 import { isHmac, isSigningAlgorithm, type SigningAlgorithm } from '../keys/algorithms';
+import { everySyncInterval } from '../database/store-sync';
 import { MasterKeyRing } from '../keys/master-key';
 import {
   credentialProblem,
@@ -41,15 +52,14 @@ export interface HeldCredential extends CredentialSummary {
   readonly publicKey: CryptoKey | null;
 }
 
-const aadFor = (credentialId: string): string => `sts-jwt-credential:${credentialId}`;
-
 /**
  * Consumers and their Kong JWT credentials: stored in the database (secrets encrypted with the
  * master key), held in memory for the hot path. File consumers are applied at boot as
- * create-or-update (by id, else username, else custom_id; credentials by key).
+ * create-or-update (by id, else username, else custom_id; credentials by key). `sync` picks up
+ * what other instances sharing the database wrote.
  */
 @Injectable()
-export class ConsumerService implements OnModuleInit {
+export class ConsumerService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ConsumerService.name);
   private byField: Record<ConsumerLookupField, Map<string, Consumer>> = {
     id: new Map(),
@@ -57,6 +67,9 @@ export class ConsumerService implements OnModuleInit {
     custom_id: new Map(),
   };
   private credentials = new Map<string, HeldCredential>();
+  /** Digest of the rows the held view was built from. */
+  private loadedDigest = '';
+  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -68,6 +81,20 @@ export class ConsumerService implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     for (const consumer of this.config.file.consumers) await this.write(consumer);
     await this.reload();
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = everySyncInterval('consumer', () => this.sync(), this.logger);
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Rebuilds the held view when the stored rows changed (another instance wrote them). */
+  async sync(): Promise<void> {
+    const { digest } = await this.readRows();
+    if (digest !== this.loadedDigest) await this.reload();
   }
 
   list(): Consumer[] {
@@ -142,6 +169,8 @@ export class ConsumerService implements OnModuleInit {
   }
 
   private async write(input: ConsumerShape): Promise<string> {
+    if (!input.username && !input.custom_id)
+      throw Errors.invalidRequest('a consumer needs a username or a custom_id');
     return this.dataSource.transaction(async (em) => {
       const consumers = em.getRepository(ConsumerEntity);
       const match = input.id
@@ -156,8 +185,6 @@ export class ConsumerService implements OnModuleInit {
         customId: input.custom_id ?? null,
         createdAt: existing?.createdAt ?? this.clock.now(),
       };
-      if (!row.username && !row.customId)
-        throw Errors.invalidRequest('a consumer needs a username or a custom_id');
       await this.assertUnique(consumers, row);
       await consumers.save(row);
       const credentials = em.getRepository(JwtCredentialEntity);
@@ -208,9 +235,24 @@ export class ConsumerService implements OnModuleInit {
     await credentials.save(row);
   }
 
+  private async readRows(): Promise<{
+    rows: ConsumerEntity[];
+    credentialRows: JwtCredentialEntity[];
+    digest: string;
+  }> {
+    const rows = await this.dataSource.getRepository(ConsumerEntity).find({ order: { id: 'ASC' } });
+    const credentialRows = await this.dataSource
+      .getRepository(JwtCredentialEntity)
+      .find({ order: { id: 'ASC' } });
+    const digest = createHash('sha256')
+      .update(JSON.stringify([rows, credentialRows]))
+      .digest('base64url');
+    return { rows, credentialRows, digest };
+  }
+
   /** Rebuilds the in-memory view from the database (small tables; changes are rare). */
   private async reload(): Promise<void> {
-    const rows = await this.dataSource.getRepository(ConsumerEntity).find();
+    const { rows, credentialRows, digest } = await this.readRows();
     const byField: Record<ConsumerLookupField, Map<string, Consumer>> = {
       id: new Map(),
       username: new Map(),
@@ -227,13 +269,14 @@ export class ConsumerService implements OnModuleInit {
       if (consumer.custom_id !== null) byField.custom_id.set(consumer.custom_id, consumer);
     }
     const credentials = new Map<string, HeldCredential>();
-    for (const row of await this.dataSource.getRepository(JwtCredentialEntity).find()) {
+    for (const row of credentialRows) {
       const consumer = byField.id.get(row.consumerId);
       if (!consumer) continue;
       credentials.set(row.key, await this.hold(row, consumer));
     }
     this.byField = byField;
     this.credentials = credentials;
+    this.loadedDigest = digest;
   }
 
   private async hold(row: JwtCredentialEntity, consumer: Consumer): Promise<HeldCredential> {

@@ -2,6 +2,10 @@ import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { epochMillis } from './columns';
 import { ConsumerEntity } from './consumer.entity';
 
+/** Binds a sealed HMAC secret to its credential (AES-GCM additional data). */
+export const credentialSecretAad = (credentialId: string): string =>
+  `sts-jwt-credential:${credentialId}`;
+
 /** A Kong JWT credential (`jwt_secrets`). HMAC secrets are stored only as AES-256-GCM ciphertext. */
 @Entity('jwt_credentials')
 export class JwtCredentialEntity {

@@ -2,6 +2,10 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typ
 import { epochMillis } from './columns';
 import { KeysetEntity } from './keyset.entity';
 
+/** Binds a sealed private JWK to its row (AES-GCM additional data). */
+export const privateJwkAad = (keysetId: string, kid: string): string =>
+  `sts-keyset:${keysetId}:${kid}`;
+
 export type KeyStatus = 'next' | 'current' | 'previous';
 
 /** One key of a keyset. The private JWK is stored only as AES-256-GCM ciphertext. */

@@ -379,11 +379,6 @@ export class KeysetService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** Re-encrypts every stored private key under the primary master key. */
-  rekey(): Promise<{ rekeyed: number; total: number; masterKeyId: string }> {
-    return this.store.rekey();
-  }
-
   /**
    * Keeps an externally managed private JWKS in memory, refreshed every `refreshSeconds` (a
    * failed refresh keeps the last good keys). Registering a name again replaces it — but only

@@ -4,7 +4,11 @@ import type { JWK } from 'jose';
 import { DataSource, type EntityManager } from 'typeorm';
 import { CLOCK, type Clock } from '../common/clock';
 import { KeysetEntity } from '../database/keyset.entity';
-import { SigningKeyEntity, type KeyStatus } from '../database/signing-key.entity';
+import {
+  privateJwkAad as aadFor,
+  SigningKeyEntity,
+  type KeyStatus,
+} from '../database/signing-key.entity';
 import type { GeneratedKey } from './key-generator';
 import { MasterKeyRing } from './master-key';
 
@@ -21,8 +25,6 @@ export interface StoredKeyset {
   keyset: KeysetEntity;
   keys: SigningKeyEntity[];
 }
-
-const aadFor = (keysetId: string, kid: string): string => `sts-keyset:${keysetId}:${kid}`;
 
 /**
  * Persistence of keysets and their keys. Private JWKs are sealed with the master key ring before
@@ -129,31 +131,5 @@ export class KeysetStore {
         { cause: err },
       );
     }
-  }
-
-  /**
-   * Re-encrypts every private key that is not sealed under the primary (first) master key. All
-   * rows change in one transaction, so a failure leaves the store as it was.
-   */
-  async rekey(): Promise<{ rekeyed: number; total: number; masterKeyId: string }> {
-    return this.dataSource.transaction(async (em) => {
-      const rows = await em.find(SigningKeyEntity);
-      let rekeyed = 0;
-      for (const row of rows) {
-        if (row.masterKeyId === this.masterKeys.primaryId) continue;
-        const aad = aadFor(row.keysetId, row.kid);
-        const { ciphertext, keyId } = this.masterKeys.encrypt(
-          this.masterKeys.decrypt(row.privateJwkEncrypted, row.masterKeyId, aad),
-          aad,
-        );
-        await em.update(
-          SigningKeyEntity,
-          { id: row.id },
-          { privateJwkEncrypted: ciphertext, masterKeyId: keyId },
-        );
-        rekeyed++;
-      }
-      return { rekeyed, total: rows.length, masterKeyId: this.masterKeys.primaryId };
-    });
   }
 }

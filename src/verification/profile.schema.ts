@@ -20,7 +20,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { OutboundHttp } from '../common/outbound-http';
-import { NAME_PATTERN } from '../config/file.schema';
+import { NAME_PATTERN, SECRET_PLACEHOLDER } from '../config/file.schema';
 import { validateConfig, type ConfigProblem } from '../config/validate';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/algorithms';
 
@@ -241,6 +241,17 @@ export type Profile = { readonly name: string } & Globals &
 /** The `{t}_…` name of a family field for one token kind. */
 export const fieldName = (template: FamilyTemplate, token: TokenKind): string =>
   template.replace('{t}', token);
+
+/** Parameters holding credentials: sealed at rest, redacted in every admin answer. */
+export const PROFILE_SECRET_FIELDS: readonly string[] = TOKEN_KINDS.flatMap((token) =>
+  (
+    [
+      '{t}_introspection_authorization',
+      '{t}_jwks_uri_client_password',
+      '{t}_keyset_client_password',
+    ] as const
+  ).map((template) => fieldName(template, token)),
+);
 
 /** One family of a profile, read back under the template names. */
 export function familyOf(profile: Profile, token: TokenKind): FamilyValues {
@@ -612,6 +623,13 @@ export function validateProfile(
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     return { problems: [{ path: at, message: 'a profile must be a mapping of parameters' }] };
   const { problems } = validateConfig(ProfileInput, raw, at);
+  for (const field of PROFILE_SECRET_FIELDS) {
+    if ((raw as Record<string, unknown>)[field] === SECRET_PLACEHOLDER)
+      problems.push({
+        path: `${at}.${field}`,
+        message: `is the export's placeholder ${SECRET_PLACEHOLDER}; put the secret itself here`,
+      });
+  }
   if (problems.length > 0) return { problems };
   const profile = withDefaults(raw as Record<string, unknown>, ctx);
   const crossProblems = crossChecks(profile, at, ctx);

@@ -1,46 +1,45 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+  OnModuleInit,
+} from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CLOCK, type Clock } from '../common/clock';
 import { Errors } from '../common/errors';
 import { STS_CONFIG, type StsConfig } from '../config/config';
 import { ConfigError, type ConfigProblem } from '../config/validate';
 import { ConsumerService } from '../consumers/consumer.service';
-import { ProfileEntity } from '../database/profile.entity';
+import {
+  isSealed,
+  ProfileEntity,
+  profileSecretAad as aadFor,
+  type SealedValue,
+} from '../database/profile.entity';
+import { everySyncInterval } from '../database/store-sync';
 import { MasterKeyRing } from '../keys/master-key';
 import { compileProfile, type CompiledProfile } from './profile.compiler';
-import { fieldName, TOKEN_KINDS, validateProfile, type Profile } from './profile.schema';
+import { SECRET_PLACEHOLDER } from '../config/file.schema';
+import { PROFILE_SECRET_FIELDS, validateProfile, type Profile } from './profile.schema';
 import { RemoteJwksCache } from './remote-jwks.cache';
-
-/** Parameters holding credentials: stored encrypted inside the profile's JSON. */
-const SECRET_FIELDS = TOKEN_KINDS.flatMap((token) =>
-  (
-    [
-      '{t}_introspection_authorization',
-      '{t}_jwks_uri_client_password',
-      '{t}_keyset_client_password',
-    ] as const
-  ).map((template) => fieldName(template, token)),
-);
-
-interface EncryptedValue {
-  $encrypted: string;
-  $key: string;
-}
-
-const isEncrypted = (value: unknown): value is EncryptedValue =>
-  typeof value === 'object' && value !== null && '$encrypted' in value && '$key' in value;
-
-const aadFor = (profile: string, field: string): string => `sts-profile:${profile}:${field}`;
 
 /**
  * Profiles: the file's are applied at boot (create-or-update by name), every stored one is
- * validated, compiled and held in memory; the admin API will write through `save`/`delete`.
+ * validated, compiled and held in memory; the admin API writes through `save`/`delete`, and
+ * `sync` picks up what other instances sharing the database wrote.
  */
 @Injectable()
-export class ProfileService implements OnModuleInit {
+export class ProfileService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ProfileService.name);
   private compiled = new Map<string, CompiledProfile>();
+  /** Each profile's parameters as given (no defaults, secrets in clear): what export shows. */
+  private readonly given = new Map<string, Record<string, unknown>>();
+  /** The stored row text each held profile came from, to spot changes by other instances. */
+  private readonly storedText = new Map<string, string>();
+  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -56,8 +55,9 @@ export class ProfileService implements OnModuleInit {
     const problems: ConfigProblem[] = [];
     const rows = await this.dataSource.getRepository(ProfileEntity).find();
     for (const row of rows) {
-      const result = this.compile(this.decrypt(row), `profile "${row.name}"`);
-      if (result.profile) this.compiled.set(row.name, result.profile);
+      const raw = this.decrypt(row);
+      const result = this.compile(raw, `profile "${row.name}"`);
+      if (result.profile) this.hold(row, raw, result.profile);
       problems.push(...result.problems);
     }
     if (problems.length > 0) throw new ConfigError(problems);
@@ -72,6 +72,34 @@ export class ProfileService implements OnModuleInit {
     await this.jwks.warm();
   }
 
+  onApplicationBootstrap(): void {
+    this.timer = everySyncInterval('profile', () => this.sync(), this.logger);
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /**
+   * Applies profiles another instance created, changed or deleted. A stored profile this
+   * instance cannot compile (e.g. a newer version's parameter) is logged and the held one kept.
+   */
+  async sync(): Promise<void> {
+    const rows = await this.dataSource.getRepository(ProfileEntity).find();
+    for (const row of rows) {
+      if (this.storedText.get(row.name) === row.config) continue;
+      const raw = this.decrypt(row);
+      const result = this.compile(raw, `profile "${row.name}"`);
+      if (result.profile) this.hold(row, raw, result.profile);
+      else
+        this.logger.error(
+          `stored profile "${row.name}" is not valid here: ${result.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+        );
+    }
+    const names = new Set(rows.map((row) => row.name));
+    for (const name of [...this.compiled.keys()]) if (!names.has(name)) this.forget(name);
+  }
+
   /** The validated profile, Kong defaults applied; 404 when there is none of that name. */
   get(name: string): Profile {
     return this.compiledProfile(name).profile;
@@ -83,6 +111,11 @@ export class ProfileService implements OnModuleInit {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /** The parameters as given, without defaults; undefined when there is no such profile. */
+  parameters(name: string): Readonly<Record<string, unknown>> | undefined {
+    return this.given.get(name);
+  }
+
   /** For the verification service: the profile resolved into per-slot policies. */
   compiledProfile(name: string): CompiledProfile {
     const compiled = this.compiled.get(name);
@@ -90,21 +123,42 @@ export class ProfileService implements OnModuleInit {
     return compiled;
   }
 
-  /** Create-or-update by name; the parameters are validated as at start-up (400 listing problems). */
-  async save(raw: Record<string, unknown>): Promise<Profile> {
+  /**
+   * Create-or-update by name; the parameters are validated as at start-up (400 listing problems).
+   * A secret given as the export's placeholder keeps the stored value, so a profile read from the
+   * admin API can be edited and sent back.
+   */
+  async save(input: Record<string, unknown>): Promise<Profile> {
+    const stored = this.given.get(String(input.name));
+    const raw = { ...input };
+    for (const field of PROFILE_SECRET_FIELDS) {
+      if (raw[field] === SECRET_PLACEHOLDER && stored?.[field] !== undefined)
+        raw[field] = stored[field];
+    }
     const result = this.compile(raw, 'profile');
     if (!result.profile) {
       throw Errors.invalidRequest(result.problems.map((p) => `${p.path}: ${p.message}`).join('; '));
     }
-    await this.write(raw);
-    this.compiled.set(result.profile.profile.name, result.profile);
+    this.hold(await this.write(raw), raw, result.profile);
     return result.profile.profile;
   }
 
   async delete(name: string): Promise<void> {
     if (!this.compiled.has(name)) throw Errors.notFound(`profile "${name}"`);
     await this.dataSource.getRepository(ProfileEntity).delete({ name });
+    this.forget(name);
+  }
+
+  private hold(row: ProfileEntity, raw: Record<string, unknown>, compiled: CompiledProfile): void {
+    this.compiled.set(row.name, compiled);
+    this.given.set(row.name, raw);
+    this.storedText.set(row.name, row.config);
+  }
+
+  private forget(name: string): void {
     this.compiled.delete(name);
+    this.given.delete(name);
+    this.storedText.delete(name);
   }
 
   private compile(
@@ -131,13 +185,13 @@ export class ProfileService implements OnModuleInit {
   }
 
   /** Upserts the profile as given (without defaults), secrets encrypted; unchanged rows stay. */
-  private async write(raw: Record<string, unknown>): Promise<void> {
+  private async write(raw: Record<string, unknown>): Promise<ProfileEntity> {
     const name = raw.name as string;
     const repository = this.dataSource.getRepository(ProfileEntity);
     const existing = await repository.findOneBy({ name });
-    if (existing && JSON.stringify(this.decrypt(existing)) === JSON.stringify(raw)) return;
+    if (existing && JSON.stringify(this.decrypt(existing)) === JSON.stringify(raw)) return existing;
     const now = this.clock.now();
-    await repository.save({
+    return repository.save({
       id: existing?.id ?? randomUUID(),
       name,
       config: JSON.stringify(this.encrypt(raw)),
@@ -148,20 +202,20 @@ export class ProfileService implements OnModuleInit {
 
   private encrypt(raw: Record<string, unknown>): Record<string, unknown> {
     const out = { ...raw };
-    for (const field of SECRET_FIELDS) {
+    for (const field of PROFILE_SECRET_FIELDS) {
       const value = out[field];
       if (typeof value !== 'string') continue;
       const { ciphertext, keyId } = this.masterKeys.encrypt(value, aadFor(String(raw.name), field));
-      out[field] = { $encrypted: ciphertext, $key: keyId } satisfies EncryptedValue;
+      out[field] = { $encrypted: ciphertext, $key: keyId } satisfies SealedValue;
     }
     return out;
   }
 
   private decrypt(row: ProfileEntity): Record<string, unknown> {
     const stored = JSON.parse(row.config) as Record<string, unknown>;
-    for (const field of SECRET_FIELDS) {
+    for (const field of PROFILE_SECRET_FIELDS) {
       const value = stored[field];
-      if (isEncrypted(value))
+      if (isSealed(value))
         stored[field] = this.masterKeys.decrypt(
           value.$encrypted,
           value.$key,
