@@ -87,7 +87,6 @@ export class ResigningService {
     if (algorithm !== undefined && !isSigningAlgorithm(algorithm)) {
       throw new Error(`unsupported signing algorithm ${algorithm}`);
     }
-    const alg = algorithm;
     if (keyset && isUrl(keyset)) {
       const name = `url:${keyset}`;
       let registered = this.externalKeysets.get(name);
@@ -101,17 +100,19 @@ export class ResigningService {
         this.externalKeysets.set(name, registered);
       }
       await registered;
-      return this.keysets.signingKey(name, alg ? { alg } : {});
+      return this.keysets.signingKey(name, algorithm ? { alg: algorithm } : {});
     }
     const base = keyset ?? DEFAULT_KEYSET;
     // Kong keeps keys of every algorithm under one keyset name; ours hold one algorithm each, so
     // another algorithm under the same name lives in `<name>-<alg>`.
     const existing = this.keysets.algorithmOf(base);
     const name =
-      alg === undefined || existing === undefined || existing === alg ? base : `${base}-${alg}`;
+      algorithm === undefined || existing === undefined || existing === algorithm
+        ? base
+        : `${base}-${algorithm}`;
     if (!this.keysets.has(name))
-      await this.keysets.ensureKeyset({ name, algorithm: alg ?? 'RS256' });
-    return this.keysets.signingKey(name, { alg });
+      await this.keysets.ensureKeyset({ name, algorithm: algorithm ?? 'RS256' });
+    return this.keysets.signingKey(name, { alg: algorithm });
   }
 
   /** Profile versions: an edited profile is a new object, so cached tokens of the old one never match. */

@@ -5,7 +5,8 @@
  * - /exchange/{profile} with one repeated token (exchange cache) and with distinct tokens, against
  *   in-process jose signing of the same algorithm;
  * - /verify/{profile} with a warm JWKS against a raw Fastify "hello";
- * - nginx → STS (/authz) → upstream against nginx → upstream.
+ * - nginx → STS (/authz) → upstream against nginx → upstream;
+ * - cold start: spawning the service on a fresh data directory to its first ready answer.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -62,7 +63,8 @@ async function startStsProcess(
   port: number,
   configFile: string,
   dataDir: string,
-): Promise<ChildProcess> {
+): Promise<{ child: ChildProcess; readyMs: number }> {
+  const started = performance.now();
   const child = spawn(process.execPath, [join(__dirname, '..', '..', 'src', 'main.js')], {
     env: {
       ...process.env,
@@ -76,7 +78,8 @@ async function startStsProcess(
   });
   for (let i = 0; i < 200; i++) {
     try {
-      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok) return child;
+      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok)
+        return { child, readyMs: performance.now() - started };
     } catch {
       // not listening yet
     }
@@ -104,7 +107,7 @@ async function main(): Promise<void> {
     }),
   );
   const stsPort = await freePort();
-  const sts = await startStsProcess(stsPort, configFile, dataDir);
+  const { child: sts, readyMs } = await startStsProcess(stsPort, configFile, dataDir);
   const base = `http://127.0.0.1:${stsPort}`;
   const exp = Math.floor(Date.now() / 1000) + 3600;
   const tokens = await Promise.all(
@@ -179,6 +182,9 @@ async function main(): Promise<void> {
   console.log('\nThroughput (requests/s, one run, same machine):');
   for (const [name, value] of Object.entries(results))
     console.log(`  ${name.padEnd(42)} ${value.toFixed(0)}`);
+  console.log(
+    `\nCold start to /health/ready (fresh data directory, IdP JWKS warmed): ${readyMs.toFixed(0)} ms`,
+  );
 }
 
 main().catch((err: unknown) => {
