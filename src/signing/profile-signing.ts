@@ -19,7 +19,16 @@ export interface SlotSigning {
   remove: readonly string[];
 }
 
+/** Per profile version (an edited profile is a new object): read once, not on every request. */
+const settingsByProfile = new WeakMap<Profile, Partial<Record<TokenSlot, SlotSigning>>>();
+
 export function slotSigning(profile: Profile, slot: TokenSlot): SlotSigning {
+  let slots = settingsByProfile.get(profile);
+  if (!slots) settingsByProfile.set(profile, (slots = {}));
+  return (slots[slot] ??= Object.freeze(readSlotSigning(profile, slot)));
+}
+
+function readSlotSigning(profile: Profile, slot: TokenSlot): SlotSigning {
   const f = familyOf(profile, slot);
   const upstreamHeader = f['{t}_upstream_header'] || undefined;
   return {
