@@ -6,7 +6,6 @@ import { CompactSign, exportSPKI, generateKeyPair } from 'jose';
 import { parse as parseYaml } from 'yaml';
 import type { ExportedConfig } from '../src/admin/config-export.service';
 import type { Page } from '../src/admin/pagination';
-import { ConsumerService } from '../src/consumers/consumer.service';
 import { ProfileService } from '../src/verification/profile.service';
 import { startSts, tempDir, type InjectOptions, type InjectResult, type TestSts } from './helpers';
 import { startIdp, type LocalIdp } from './idp';
@@ -580,11 +579,8 @@ describe('several instances sharing one database', () => {
     const a = await startSts({ env: { STS_ADMIN_TOKEN: TOKEN } });
     const b = await startSts({ env: { STS_ADMIN_TOKEN: TOKEN }, dataDir: a.dataDir });
     const call = admin(a);
-    // What each instance's 5 s timer does.
-    const syncB = async () => {
-      await b.app.get(ConsumerService).sync();
-      await b.app.get(ProfileService).sync();
-    };
+    // What each instance's 5 s timer does (consumers first, then profiles).
+    const syncB = () => b.app.get(ProfileService).sync();
     const verifyOnB = async (profile: string, token: string) =>
       b.inject({
         method: 'POST',
@@ -605,11 +601,21 @@ describe('several instances sharing one database', () => {
     });
     await call('POST', '/admin/consumers', { username: 'gina' });
     await call('POST', '/admin/consumers/gina/jwt', { key: 'gina-key', secret: HS_SECRET });
+    // A profile naming a consumer created alongside it: one round brings both.
+    await call('POST', '/admin/consumers', { username: 'visitor' });
+    await call('POST', '/admin/profiles', {
+      name: 'kong-anon',
+      credentials: { anonymous: 'visitor' },
+      channel_token_optional: true,
+    });
     const ginaToken = await hs({ iss: 'gina-key' }, HS_SECRET);
     assert.equal((await verifyOnB('shared', idpToken)).statusCode, 404, 'not synced yet');
 
     await syncB();
     assert.equal((await verifyOnB('shared', idpToken)).statusCode, 200);
+    const anonymous = await b.inject({ method: 'POST', url: '/verify/kong-anon' });
+    assert.equal(anonymous.statusCode, 200, anonymous.body);
+    assert.equal(anonymous.json<{ consumer: { username: string } }>().consumer.username, 'visitor');
     const res = await verifyOnB('kong', ginaToken);
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.json<{ consumer: { username: string } }>().consumer.username, 'gina');

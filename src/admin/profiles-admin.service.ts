@@ -59,7 +59,7 @@ export class ProfilesAdminService {
         );
       assertNotInFile('profile', name, this.declared());
       const created = this.profiles.parameters(name) === undefined;
-      await this.profiles.save({ ...parameters, name });
+      await this.profiles.save({ name, ...parameters });
       return { created, view: this.view(name) };
     });
   }

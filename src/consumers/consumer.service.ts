@@ -1,12 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnModuleDestroy,
-  OnModuleInit,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { importSPKI } from 'jose';
 import { DataSource, type Repository } from 'typeorm';
 import { CLOCK, type Clock } from '../common/clock';
@@ -18,7 +11,6 @@ import {
   JwtCredentialEntity,
 } from '../database/jwt-credential.entity';
 import { isHmac, isSigningAlgorithm, type SigningAlgorithm } from '../keys/algorithms';
-import { everySyncInterval } from '../database/store-sync';
 import { MasterKeyRing } from '../keys/master-key';
 import {
   credentialProblem,
@@ -56,10 +48,11 @@ export interface HeldCredential extends CredentialSummary {
  * Consumers and their Kong JWT credentials: stored in the database (secrets encrypted with the
  * master key), held in memory for the hot path. File consumers are applied at boot as
  * create-or-update (by id, else username, else custom_id; credentials by key). `sync` picks up
- * what other instances sharing the database wrote.
+ * what other instances sharing the database wrote; ProfileService's round runs it first, since
+ * profiles name consumers.
  */
 @Injectable()
-export class ConsumerService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+export class ConsumerService implements OnModuleInit {
   private readonly logger = new Logger(ConsumerService.name);
   private byField: Record<ConsumerLookupField, Map<string, Consumer>> = {
     id: new Map(),
@@ -69,7 +62,6 @@ export class ConsumerService implements OnModuleInit, OnApplicationBootstrap, On
   private credentials = new Map<string, HeldCredential>();
   /** Digest of the rows the held view was built from. */
   private loadedDigest = '';
-  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -81,14 +73,6 @@ export class ConsumerService implements OnModuleInit, OnApplicationBootstrap, On
   async onModuleInit(): Promise<void> {
     for (const consumer of this.config.file.consumers) await this.write(consumer);
     await this.reload();
-  }
-
-  onApplicationBootstrap(): void {
-    this.timer = everySyncInterval('consumer', () => this.sync(), this.logger);
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
   }
 
   /** Rebuilds the held view when the stored rows changed (another instance wrote them). */

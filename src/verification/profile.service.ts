@@ -11,6 +11,7 @@ import { DataSource } from 'typeorm';
 import { CLOCK, type Clock } from '../common/clock';
 import { Errors } from '../common/errors';
 import { STS_CONFIG, type StsConfig } from '../config/config';
+import { SECRET_PLACEHOLDER } from '../config/file.schema';
 import { ConfigError, type ConfigProblem } from '../config/validate';
 import { ConsumerService } from '../consumers/consumer.service';
 import {
@@ -22,7 +23,6 @@ import {
 import { everySyncInterval } from '../database/store-sync';
 import { MasterKeyRing } from '../keys/master-key';
 import { compileProfile, type CompiledProfile } from './profile.compiler';
-import { SECRET_PLACEHOLDER } from '../config/file.schema';
 import { PROFILE_SECRET_FIELDS, validateProfile, type Profile } from './profile.schema';
 import { RemoteJwksCache } from './remote-jwks.cache';
 
@@ -39,6 +39,8 @@ export class ProfileService implements OnModuleInit, OnApplicationBootstrap, OnM
   private readonly given = new Map<string, Record<string, unknown>>();
   /** The stored row text each held profile came from, to spot changes by other instances. */
   private readonly storedText = new Map<string, string>();
+  /** Stored versions `sync` could not compile: logged once, not every round. */
+  private readonly rejectedText = new Map<string, string>();
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -73,7 +75,7 @@ export class ProfileService implements OnModuleInit, OnApplicationBootstrap, OnM
   }
 
   onApplicationBootstrap(): void {
-    this.timer = everySyncInterval('profile', () => this.sync(), this.logger);
+    this.timer = everySyncInterval('profile and consumer', () => this.sync(), this.logger);
   }
 
   onModuleDestroy(): void {
@@ -81,20 +83,26 @@ export class ProfileService implements OnModuleInit, OnApplicationBootstrap, OnM
   }
 
   /**
-   * Applies profiles another instance created, changed or deleted. A stored profile this
-   * instance cannot compile (e.g. a newer version's parameter) is logged and the held one kept.
+   * Applies consumers, then profiles, another instance created, changed or deleted (a profile
+   * may name a consumer). A stored profile this instance cannot compile (e.g. a newer version's
+   * parameter) is logged once and the held one kept.
    */
   async sync(): Promise<void> {
+    await this.consumers.sync();
     const rows = await this.dataSource.getRepository(ProfileEntity).find();
     for (const row of rows) {
-      if (this.storedText.get(row.name) === row.config) continue;
+      if ([this.storedText, this.rejectedText].some((held) => held.get(row.name) === row.config))
+        continue;
       const raw = this.decrypt(row);
       const result = this.compile(raw, `profile "${row.name}"`);
-      if (result.profile) this.hold(row, raw, result.profile);
-      else
-        this.logger.error(
-          `stored profile "${row.name}" is not valid here: ${result.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
-        );
+      if (result.profile) {
+        this.hold(row, raw, result.profile);
+        continue;
+      }
+      this.rejectedText.set(row.name, row.config);
+      this.logger.error(
+        `stored profile "${row.name}" is not valid here: ${result.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+      );
     }
     const names = new Set(rows.map((row) => row.name));
     for (const name of [...this.compiled.keys()]) if (!names.has(name)) this.forget(name);
