@@ -2,6 +2,7 @@ import { applyDecorators, Controller, UseGuards, UsePipes } from '@nestjs/common
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiConflictResponse,
   ApiNotFoundResponse,
   ApiTags,
   ApiUnauthorizedResponse,
@@ -34,3 +35,7 @@ export function AdminController(path = ''): ClassDecorator {
     ApiBadRequestResponse({ type: ErrorResponse }),
   );
 }
+
+/** The 409 of a change to an entity the declarative file owns (see `assertNotInFile`). */
+export const ApiDeclaredInFile = (): MethodDecorator =>
+  ApiConflictResponse({ type: ErrorResponse, description: 'Declared in the file' });

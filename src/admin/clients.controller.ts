@@ -8,7 +8,7 @@ import {
   ApiParam,
 } from '@nestjs/swagger';
 import { ErrorResponse } from '../openapi/schemas';
-import { AdminController } from './admin-controller.decorator';
+import { AdminController, ApiDeclaredInFile } from './admin-controller.decorator';
 import {
   ClientCreateRequest,
   ClientPage,
@@ -55,7 +55,7 @@ export class ClientsController {
   @ApiOperation({ summary: 'Change the profile, audiences or scopes; absent members stay' })
   @ApiParam(CLIENT_ID)
   @ApiOkResponse({ type: ClientView })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'Declared in the file' })
+  @ApiDeclaredInFile()
   updateClient(
     @Param('client_id') clientId: string,
     @Body() body: ClientUpdateRequest,
@@ -70,7 +70,7 @@ export class ClientsController {
   })
   @ApiParam(CLIENT_ID)
   @ApiOkResponse({ type: ClientWithSecret })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'Declared in the file' })
+  @ApiDeclaredInFile()
   resetClientSecret(@Param('client_id') clientId: string): Promise<ClientWithSecret> {
     return this.clients.resetSecret(clientId);
   }
@@ -80,7 +80,7 @@ export class ClientsController {
   @ApiOperation({ summary: 'Delete a client; its credentials fail from the next request' })
   @ApiParam(CLIENT_ID)
   @ApiNoContentResponse()
-  @ApiConflictResponse({ type: ErrorResponse, description: 'Declared in the file' })
+  @ApiDeclaredInFile()
   deleteClient(@Param('client_id') clientId: string): Promise<void> {
     return this.clients.delete(clientId);
   }

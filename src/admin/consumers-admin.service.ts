@@ -17,9 +17,7 @@ import type {
   JwtCredentialUpdateRequest,
   JwtCredentialView,
 } from './consumers.dto';
-
-const fileConflict = (what: string) =>
-  Errors.conflict(`${what} is declared in the configuration file (STS_CONFIG); change it there`);
+import { declaredInFile } from './file-ownership';
 
 /** Consumers and their Kong JWT credentials, in Kong's Admin API shape (never the secrets). */
 @Injectable()
@@ -55,7 +53,7 @@ export class ConsumersAdminService {
       if (
         this.declared({ id: request.id, username: request.username, custom_id: request.custom_id })
       )
-        throw fileConflict(`consumer "${name}"`);
+        throw declaredInFile('consumer', name);
       return this.view(await this.consumers.save(request));
     });
   }
@@ -106,7 +104,7 @@ export class ConsumersAdminService {
       const consumer = this.existing(reference);
       if (this.consumers.credential(key))
         throw Errors.conflict(`a JWT credential with key "${key}" exists`);
-      if (this.declaredKey(key)) throw fileConflict(`JWT credential "${key}"`);
+      if (this.declaredKey(key)) throw declaredInFile('JWT credential', key);
       return this.credentialView(
         await this.consumers.addCredential(consumer.id, { ...request, key }),
       );
@@ -120,7 +118,7 @@ export class ConsumersAdminService {
   ): Promise<JwtCredentialView> {
     return this.audit.track('update', 'jwt_credential', keyOrId, async () => {
       const { key, consumer_id } = this.existingCredential(reference, keyOrId);
-      if (this.declaredKey(key)) throw fileConflict(`JWT credential "${key}"`);
+      if (this.declaredKey(key)) throw declaredInFile('JWT credential', key);
       const held = this.consumers.credential(key)!;
       return this.credentialView(
         await this.consumers.addCredential(consumer_id, {
@@ -136,7 +134,7 @@ export class ConsumersAdminService {
   removeCredential(reference: string, keyOrId: string): Promise<void> {
     return this.audit.track('delete', 'jwt_credential', keyOrId, async () => {
       const { key } = this.existingCredential(reference, keyOrId);
-      if (this.declaredKey(key)) throw fileConflict(`JWT credential "${key}"`);
+      if (this.declaredKey(key)) throw declaredInFile('JWT credential', key);
       await this.consumers.removeCredential(key);
     });
   }
@@ -149,7 +147,7 @@ export class ConsumersAdminService {
 
   private changeable(reference: string): Consumer {
     const consumer = this.existing(reference);
-    if (this.declared(consumer)) throw fileConflict(`consumer "${reference}"`);
+    if (this.declared(consumer)) throw declaredInFile('consumer', reference);
     return consumer;
   }
 

@@ -8,7 +8,7 @@ import {
   ApiParam,
 } from '@nestjs/swagger';
 import { ErrorResponse } from '../openapi/schemas';
-import { AdminController } from './admin-controller.decorator';
+import { AdminController, ApiDeclaredInFile } from './admin-controller.decorator';
 import {
   ConsumerCreateRequest,
   ConsumerPage,
@@ -24,7 +24,6 @@ import { paginate, PageQuery, type Page } from './pagination';
 
 const CONSUMER = { name: 'consumer', description: 'Username or id', example: 'alice' };
 const CREDENTIAL = { name: 'credential', description: 'Key or id', example: 'alice-key' };
-const FILE_CONFLICT = { type: ErrorResponse, description: 'Declared in the file' };
 
 /** Kong's `/consumers` and JWT plugin's `/consumers/{consumer}/jwt`, under `/admin`. */
 @AdminController('consumers')
@@ -60,7 +59,7 @@ export class ConsumersController {
   })
   @ApiParam(CONSUMER)
   @ApiOkResponse({ type: ConsumerView })
-  @ApiConflictResponse(FILE_CONFLICT)
+  @ApiDeclaredInFile()
   updateConsumer(
     @Param('consumer') consumer: string,
     @Body() body: ConsumerUpdateRequest,
@@ -129,7 +128,7 @@ export class ConsumersController {
   @ApiParam(CONSUMER)
   @ApiParam(CREDENTIAL)
   @ApiOkResponse({ type: JwtCredentialView })
-  @ApiConflictResponse(FILE_CONFLICT)
+  @ApiDeclaredInFile()
   updateCredential(
     @Param('consumer') consumer: string,
     @Param('credential') credential: string,
@@ -144,7 +143,7 @@ export class ConsumersController {
   @ApiParam(CONSUMER)
   @ApiParam(CREDENTIAL)
   @ApiNoContentResponse()
-  @ApiConflictResponse(FILE_CONFLICT)
+  @ApiDeclaredInFile()
   deleteCredential(
     @Param('consumer') consumer: string,
     @Param('credential') credential: string,

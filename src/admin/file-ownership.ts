@@ -1,4 +1,4 @@
-import { Errors } from '../common/errors';
+import { Errors, type StsError } from '../common/errors';
 
 /**
  * The declarative file is authoritative for the names it declares: it is applied again at every
@@ -10,9 +10,11 @@ export function assertNotInFile(
   name: string,
   declared: readonly { name: string }[],
 ): void {
-  if (declared.some((entry) => entry.name === name)) {
-    throw Errors.conflict(
-      `${resource} "${name}" is declared in the configuration file (STS_CONFIG); change it there`,
-    );
-  }
+  if (declared.some((entry) => entry.name === name)) throw declaredInFile(resource, name);
 }
+
+/** The 409 for a change to an entity the file declares. */
+export const declaredInFile = (resource: string, name: string): StsError =>
+  Errors.conflict(
+    `${resource} "${name}" is declared in the configuration file (STS_CONFIG); change it there`,
+  );

@@ -9,7 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { KeysetConfig } from '../config/file.schema';
 import { ErrorResponse } from '../openapi/schemas';
-import { AdminController } from './admin-controller.decorator';
+import { AdminController, ApiDeclaredInFile } from './admin-controller.decorator';
 import { KeysetPage, KeysetUpdateRequest, KeysetView, RotateQuery } from './keysets.dto';
 import { KeysetsAdminService } from './keysets-admin.service';
 import { paginate, PageQuery, type Page } from './pagination';
@@ -50,7 +50,7 @@ export class KeysetsController {
   })
   @ApiParam(NAME)
   @ApiOkResponse({ type: KeysetView })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'Declared in the file' })
+  @ApiDeclaredInFile()
   updateKeyset(
     @Param('name') name: string,
     @Body() body: KeysetUpdateRequest,

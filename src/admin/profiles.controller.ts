@@ -10,7 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ErrorResponse } from '../openapi/schemas';
-import { AdminController } from './admin-controller.decorator';
+import { AdminController, ApiDeclaredInFile } from './admin-controller.decorator';
 import { paginate, PageQuery, type Page } from './pagination';
 import { PROFILE_BODY_SCHEMA, ProfilePage, ProfileView } from './profiles.dto';
 import { ProfilesAdminService } from './profiles-admin.service';
@@ -58,7 +58,7 @@ export class ProfilesController {
   @ApiBody({ schema: PROFILE_BODY_SCHEMA })
   @ApiOkResponse({ type: ProfileView, description: 'Replaced' })
   @ApiCreatedResponse({ type: ProfileView, description: 'Created' })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'Declared in the file' })
+  @ApiDeclaredInFile()
   async replaceProfile(
     @Param('name') name: string,
     @Body() body: unknown,
@@ -74,7 +74,7 @@ export class ProfilesController {
   @ApiOperation({ summary: 'Delete a profile; its routes answer 404 from the next request' })
   @ApiParam(NAME)
   @ApiNoContentResponse()
-  @ApiConflictResponse({ type: ErrorResponse, description: 'Declared in the file' })
+  @ApiDeclaredInFile()
   deleteProfile(@Param('name') name: string): Promise<void> {
     return this.profiles.delete(name);
   }

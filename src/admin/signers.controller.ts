@@ -10,7 +10,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { SignerConfig } from '../config/file.schema';
 import { ErrorResponse } from '../openapi/schemas';
-import { AdminController } from './admin-controller.decorator';
+import { AdminController, ApiDeclaredInFile } from './admin-controller.decorator';
 import { paginate, PageQuery, type Page } from './pagination';
 import { SignerPage, SignerReplacement, SignerView } from './signers.dto';
 import { SignersAdminService } from './signers-admin.service';
@@ -53,7 +53,7 @@ export class SignersController {
   @ApiParam(NAME)
   @ApiOkResponse({ type: SignerView, description: 'Replaced' })
   @ApiCreatedResponse({ type: SignerView, description: 'Created' })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'Declared in the file' })
+  @ApiDeclaredInFile()
   async replaceSigner(
     @Param('name') name: string,
     @Body() body: SignerReplacement,
@@ -69,7 +69,7 @@ export class SignersController {
   @ApiOperation({ summary: 'Delete a signer; /token/{name} answers 404 from the next request' })
   @ApiParam(NAME)
   @ApiNoContentResponse()
-  @ApiConflictResponse({ type: ErrorResponse, description: 'Declared in the file' })
+  @ApiDeclaredInFile()
   deleteSigner(@Param('name') name: string): Promise<void> {
     return this.signers.delete(name);
   }
