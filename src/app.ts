@@ -5,6 +5,7 @@ import { LogController } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { AppModule, type ExtraModule } from './app.module';
 import { forwardAuthRoutes } from './authz/forward-auth.routes';
+import { answerUnroutableUrl } from './authz/unroutable-url';
 import { ForwardAuthService } from './authz/forward-auth.service';
 import { systemClock, type Clock } from './common/clock';
 import { OutboundHttp } from './common/outbound-http';
@@ -59,6 +60,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<StsApp>
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     genReqId: requestIdFor,
     requestIdHeader: false,
+    frameworkErrors: answerUnroutableUrl,
   });
   const fastify = adapter.getInstance();
   installAccessLog(fastify);

@@ -139,6 +139,21 @@ describe('ANY /authz/{profile} (forward-auth)', () => {
       /error="invalid_token"/,
     ],
     [
+      'a URL Fastify cannot route (bad percent-encoding)',
+      async () => ({
+        url: '/authz/api/orders/%zz',
+        headers: { authorization: `Bearer ${await token()}` },
+      }),
+      401,
+      /error="invalid_token"/,
+    ],
+    [
+      'a profile name longer than any path parameter',
+      () => Promise.resolve({ url: `/authz/${'p'.repeat(2000)}` }),
+      401,
+      /error="invalid_token"/,
+    ],
+    [
       'an unreachable identity provider',
       async () => ({ url: '/authz/down', headers: { authorization: `Bearer ${await token()}` } }),
       401,

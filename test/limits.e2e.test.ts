@@ -79,6 +79,18 @@ describe('limits', () => {
     assert.equal(server.maxRequestsPerSocket, SERVER_LIMITS.maxRequestsPerSocket);
     assert.equal(server.headersTimeout, HEADERS_TIMEOUT_MS);
   });
+
+  it('answers URLs Fastify cannot route in our error model; long path parameters reach the route', async () => {
+    for (const url of ['/jwks/%zz', `/jwks/${'k'.repeat(SERVER_LIMITS.maxParamLength + 1)}`]) {
+      const res = await sts.inject({ url });
+      assert.equal(res.statusCode, 400, url.slice(0, 40));
+      assert.equal(res.json<{ code: string }>().code, 'ERR_INVALID_REQUEST');
+    }
+    // A 255-character name (a Kong username may be that long) is looked up, not cut off.
+    const long = await sts.inject({ url: `/jwks/${'k'.repeat(255)}` });
+    assert.equal(long.statusCode, 404);
+    assert.equal(long.json<{ code: string }>().code, 'ERR_NOT_FOUND');
+  });
 });
 
 describe('limits behind a trusted proxy (STS_TRUSTED_PROXIES)', () => {

@@ -20,6 +20,12 @@ export const SERVER_LIMITS = {
   keepAliveTimeout: 72_000,
   /** Unlimited: gateways keep pooled connections, and forcing reconnects only costs handshakes. */
   maxRequestsPerSocket: 0,
+  /**
+   * Path parameters (names, usernames, credential keys, client ids) up to this many characters
+   * reach the routes, which answer 404 for an unknown one; Fastify's default of 100 would cut
+   * valid 255-character usernames off with its own 414.
+   */
+  maxParamLength: 1024,
 } satisfies Partial<FastifyServerOptions>;
 
 /**
