@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, mock } from 'node:test';
 import { CompactSign, exportSPKI, generateKeyPair } from 'jose';
 import { parse as parseYaml } from 'yaml';
 import type { ExportedConfig } from '../src/admin/config-export.service';
+import { AuditLog, type AuditEntry } from '../src/admin/audit-log.service';
 import type { Page } from '../src/admin/pagination';
 import { ProfileService } from '../src/verification/profile.service';
 import { startSts, tempDir, type InjectOptions, type InjectResult, type TestSts } from './helpers';
@@ -61,6 +62,7 @@ describe('admin API: profiles, consumers and clients', () => {
   const responses: { at: string; res: InjectResult }[] = [];
   /** The answers allowed to show a client secret once; checked on their own. */
   const secretAnswers = new Set<InjectResult>();
+  const auditLines: string[] = [];
 
   before(async () => {
     idp = await startIdp('RS256');
@@ -77,6 +79,9 @@ describe('admin API: profiles, consumers and clients', () => {
       },
     });
     call = admin(sts, responses);
+    mock.method(sts.app.get(AuditLog), 'write', (entry: AuditEntry) =>
+      auditLines.push(JSON.stringify(entry)),
+    );
   });
   after(async () => {
     await sts?.cleanup();
@@ -400,6 +405,39 @@ describe('admin API: profiles, consumers and clients', () => {
     }
     for (const res of secretAnswers)
       assert.deepEqual(leakedMembers(res.json()), ['$.client_secret']);
+  });
+
+  it('writes an audit line for every change of these resources, failures included, without secrets', () => {
+    const seen = new Set(
+      auditLines.map((line) => {
+        const entry = JSON.parse(line) as AuditEntry;
+        return `${entry.action} ${entry.resource} ${entry.result}`;
+      }),
+    );
+    for (const expected of [
+      'create profile success',
+      'create profile failure',
+      'update profile success',
+      'update profile failure',
+      'delete profile success',
+      'create consumer success',
+      'update consumer success',
+      'delete consumer success',
+      'delete consumer failure',
+      'create jwt_credential success',
+      'update jwt_credential success',
+      'delete jwt_credential success',
+      'create client success',
+      'update client success',
+      'update client_secret success',
+      'delete client success',
+    ])
+      assert.ok(seen.has(expected), `no audit line "${expected}"`);
+    const secrets = [INTROSPECTION_AUTH, HS_SECRET, HS_SECRET_2, 'a-secret-the-operator-chose'];
+    for (const res of secretAnswers)
+      secrets.push(res.json<{ client_secret: string }>().client_secret);
+    for (const line of auditLines)
+      for (const secret of secrets) assert.equal(line.includes(secret), false, line);
   });
 });
 
