@@ -81,7 +81,10 @@ describe('limits', () => {
   });
 
   it('answers URLs Fastify cannot route in our error model; long path parameters reach the route', async () => {
-    for (const url of ['/jwks/%zz', `/jwks/${'k'.repeat(SERVER_LIMITS.maxParamLength + 1)}`]) {
+    for (const url of [
+      '/jwks/%zz',
+      `/jwks/${'k'.repeat(SERVER_LIMITS.routerOptions.maxParamLength + 1)}`,
+    ]) {
       const res = await sts.inject({ url });
       assert.equal(res.statusCode, 400, url.slice(0, 40));
       assert.equal(res.json<{ code: string }>().code, 'ERR_INVALID_REQUEST');

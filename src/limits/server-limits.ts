@@ -25,7 +25,7 @@ export const SERVER_LIMITS = {
    * reach the routes, which answer 404 for an unknown one; Fastify's default of 100 would cut
    * valid 255-character usernames off with its own 414.
    */
-  maxParamLength: 1024,
+  routerOptions: { maxParamLength: 1024 },
 } satisfies Partial<FastifyServerOptions>;
 
 /**
