@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { sendJson, startLocalServer, tempDir, type LocalServer } from './helpers';
 
@@ -46,10 +46,15 @@ async function waitForPort(port: number, child: ChildProcess, output: () => stri
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`gateway exited early:\n${output()}`);
+    // Probe by connecting, never by binding: a probe holding the port for a moment made a
+    // gateway that binds all interfaces (Caddy) fail with "address already in use".
     const open = await new Promise<boolean>((resolve) => {
-      const socket = createServer().listen(port, '127.0.0.1');
-      socket.once('listening', () => socket.close(() => resolve(false)));
-      socket.once('error', () => resolve(true));
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
     });
     if (open) return;
     if (Date.now() > deadline) throw new Error(`gateway did not listen on ${port}:\n${output()}`);
