@@ -12,7 +12,7 @@ import type {
   ClientView,
   ClientWithSecret,
 } from './clients.dto';
-import { assertNotInFile } from './file-ownership';
+import { declaredInFile } from './file-ownership';
 
 /** RFC 8693 clients through the admin API; the secret is shown once, at creation or reset. */
 @Injectable()
@@ -90,11 +90,11 @@ export class ClientsAdminService {
   }
 
   private assertNotInFile(clientId: string): void {
-    assertNotInFile(
-      'client',
-      clientId,
-      this.config.file.clients.map((client) => ({ name: client.client_id })),
-    );
+    if (this.declared(clientId)) throw declaredInFile('client', clientId);
+  }
+
+  private declared(clientId: string): boolean {
+    return this.config.file.clients.some((client) => client.client_id === clientId);
   }
 
   private view(client: Client): ClientView {
@@ -103,9 +103,7 @@ export class ClientsAdminService {
       profile: client.profile,
       audiences: client.audiences,
       scopes: client.scopes,
-      managed_by: this.config.file.clients.some((c) => c.client_id === client.clientId)
-        ? 'file'
-        : 'api',
+      managed_by: this.declared(client.clientId) ? 'file' : 'api',
     };
   }
 }

@@ -8,12 +8,12 @@ import {
   type KeysetConfig,
   type SignerConfig,
 } from '../config/file.schema';
-import { ConsumerService } from '../consumers/consumer.service';
 import { isHmac } from '../keys/algorithms';
 import { KeysetService } from '../keys/keyset.service';
 import { KrakendSignerService } from '../signing/krakend-signer.service';
 import { ProfileService } from '../verification/profile.service';
 import { ConsumersAdminService } from './consumers-admin.service';
+import type { ConsumerView } from './consumers.dto';
 import { keysetDeclaration } from './keysets-admin.service';
 import { profileDeclaration } from './profiles-admin.service';
 
@@ -40,8 +40,7 @@ export class ConfigExportService {
     private readonly keysets: KeysetService,
     private readonly signers: KrakendSignerService,
     private readonly profiles: ProfileService,
-    private readonly consumers: ConsumerService,
-    private readonly consumerViews: ConsumersAdminService,
+    private readonly consumers: ConsumersAdminService,
     private readonly clients: ClientService,
     @Inject(STS_CONFIG) private readonly config: StsConfig,
   ) {}
@@ -54,7 +53,7 @@ export class ConfigExportService {
       profiles: this.profiles
         .list()
         .map((profile) => profileDeclaration(this.profiles.parameters(profile.name)!)),
-      consumers: this.consumerViews.list().map((consumer) => this.consumerDeclaration(consumer.id)),
+      consumers: this.consumers.list().map((consumer) => this.consumerDeclaration(consumer)),
       clients: (await this.clients.list()).map((client) => ({
         client_id: client.clientId,
         client_secret: SECRET_PLACEHOLDER,
@@ -65,9 +64,8 @@ export class ConfigExportService {
     };
   }
 
-  private consumerDeclaration(id: string): ConsumerConfig {
-    const consumer = this.consumers.find('id', id)!;
-    const credentials = this.consumerViews.credentials(id);
+  private consumerDeclaration(consumer: ConsumerView): ConsumerConfig {
+    const credentials = this.consumers.credentials(consumer.id);
     return {
       id: consumer.id,
       ...(consumer.username !== null ? { username: consumer.username } : {}),

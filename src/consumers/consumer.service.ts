@@ -27,6 +27,13 @@ export interface Consumer {
 
 export type ConsumerLookupField = 'id' | 'username' | 'custom_id';
 
+/** The consumer and credential rows, with a digest to tell whether they changed. */
+interface StoredRows {
+  rows: ConsumerEntity[];
+  credentialRows: JwtCredentialEntity[];
+  digest: string;
+}
+
 /** A credential as the admin API may show it: never the secret. */
 export interface CredentialSummary {
   readonly id: string;
@@ -77,8 +84,8 @@ export class ConsumerService implements OnModuleInit {
 
   /** Rebuilds the held view when the stored rows changed (another instance wrote them). */
   async sync(): Promise<void> {
-    const { digest } = await this.readRows();
-    if (digest !== this.loadedDigest) await this.reload();
+    const stored = await this.readRows();
+    if (stored.digest !== this.loadedDigest) await this.rebuild(stored);
   }
 
   list(): Consumer[] {
@@ -219,11 +226,7 @@ export class ConsumerService implements OnModuleInit {
     await credentials.save(row);
   }
 
-  private async readRows(): Promise<{
-    rows: ConsumerEntity[];
-    credentialRows: JwtCredentialEntity[];
-    digest: string;
-  }> {
+  private async readRows(): Promise<StoredRows> {
     const rows = await this.dataSource.getRepository(ConsumerEntity).find({ order: { id: 'ASC' } });
     const credentialRows = await this.dataSource
       .getRepository(JwtCredentialEntity)
@@ -236,7 +239,10 @@ export class ConsumerService implements OnModuleInit {
 
   /** Rebuilds the in-memory view from the database (small tables; changes are rare). */
   private async reload(): Promise<void> {
-    const { rows, credentialRows, digest } = await this.readRows();
+    await this.rebuild(await this.readRows());
+  }
+
+  private async rebuild({ rows, credentialRows, digest }: StoredRows): Promise<void> {
     const byField: Record<ConsumerLookupField, Map<string, Consumer>> = {
       id: new Map(),
       username: new Map(),
