@@ -8,7 +8,7 @@ import {
   type ClaimPolicy,
 } from '../src/verification/claim-checks';
 import { extractToken, type TokenSources } from '../src/verification/token-extraction';
-import { bearerChallenge, TokenRejected } from '../src/verification/verification.errors';
+import { bearerChallenge } from '../src/common/www-authenticate';
 
 describe('scopes: the AND/OR rule of seed 001', () => {
   // ["scope1 scope2"]: scope1 AND scope2. ["scope1", "scope2"]: scope1 OR scope2.
@@ -60,7 +60,7 @@ describe('claim checks', () => {
     ...extra,
   });
   const rejects = (fn: () => void, code: string) =>
-    assert.throws(fn, (err: unknown) => err instanceof TokenRejected && err.code === code);
+    assert.throws(fn, (err: unknown) => err instanceof StsError && err.code === code);
 
   it('expiry: now > exp + leeway; a missing exp only when it is listed as optional', () => {
     checkClaims({ exp: 100 }, policy(), 100);
@@ -124,7 +124,7 @@ describe('token extraction', () => {
     const multiple = (request: object) =>
       assert.throws(
         () => find(kongJwt, request),
-        (err: unknown) => err instanceof TokenRejected && err.code === 'ERR_TOKEN_MULTIPLE',
+        (err: unknown) => err instanceof StsError && err.code === 'ERR_TOKEN_MULTIPLE',
       );
     multiple({ query: { jwt: ['a', 'b'] } });
     multiple({ headers: { authorization: 'Bearer a' }, query: { jwt: 'b' } });
@@ -132,7 +132,7 @@ describe('token extraction', () => {
     multiple({ headers: { authorization: 'Bearer a' }, body: { access_token: 'b' } });
     assert.throws(
       () => find(headerSlot, { headers: { authorization: 'Bearer a, Bearer b' } }),
-      TokenRejected,
+      StsError,
     );
     const same = find(kongJwt, {
       headers: { authorization: 'Bearer a', cookie: 'jwt=a' },
@@ -145,7 +145,7 @@ describe('token extraction', () => {
   it('rejects oversized tokens and non-string body members', () => {
     assert.throws(
       () => find(headerSlot, { headers: { authorization: `Bearer ${'x'.repeat(8193)}` } }),
-      (err: unknown) => err instanceof TokenRejected && err.code === 'ERR_TOKEN_TOO_LARGE',
+      (err: unknown) => err instanceof StsError && err.code === 'ERR_TOKEN_TOO_LARGE',
     );
     assert.throws(
       () => find(headerSlot, { body: { access_token: { nested: true } } }),

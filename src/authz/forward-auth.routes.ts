@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { annotateRequest } from '../logging/request-annotations';
+import { annotateRequest } from '../common/request-annotations';
 import type { ForwardAuthService } from './forward-auth.service';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;

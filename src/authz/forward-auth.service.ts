@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import proxyAddr from '@fastify/proxy-addr';
+import { catalogueEntry, DEFAULT_REALM, errorAnswer } from '../common/error-answer';
 import { StsError } from '../common/errors';
+import { bearerChallenge } from '../common/www-authenticate';
 import { STS_CONFIG, type StsConfig } from '../config/config';
 import { ProfileExchangeService } from '../exchange/profile-exchange.service';
-import { bearerChallenge } from '../verification/verification.errors';
 
 export interface ForwardAuthRequest {
   profile: string;
@@ -77,35 +78,47 @@ export class ForwardAuthService {
   }
 
   private denial(err: unknown): ForwardAuthAnswer {
-    if (err instanceof StsError && (err.status === 401 || err.status === 403)) {
-      return {
-        status: err.status,
-        headers: { 'Cache-Control': 'no-store', ...err.headers },
-        outcome: err.code,
-      };
-    }
     if (err instanceof StsError) {
+      const { status } = catalogueEntry(err);
+      if (status === 401 || status === 403) {
+        const answer = errorAnswer(err);
+        return {
+          status,
+          headers: { 'Cache-Control': 'no-store', ...answer.headers },
+          outcome: err.code,
+        };
+      }
       this.logger.warn(`forward-auth denied after ${err.code}: ${err.description}`);
     } else {
       this.logger.error(
         `forward-auth internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
       );
     }
-    const realm =
-      (err instanceof StsError &&
-        /realm="([^"]*)"/.exec(err.headers['www-authenticate'] ?? '')?.[1]) ||
-      'sts';
-    const description =
-      err instanceof StsError && err.status === 503
+    return forwardAuthRefusal(
+      err instanceof StsError ? err.code : 'ERR_INTERNAL',
+      err instanceof StsError ? err.facts.realm : undefined,
+      err instanceof StsError && err.code === 'ERR_IDP_UNAVAILABLE'
         ? 'identity provider unavailable'
-        : 'request not authorized';
-    return {
-      status: 401,
-      outcome: err instanceof StsError ? err.code : 'ERR_INTERNAL',
-      headers: {
-        'Cache-Control': 'no-store',
-        'WWW-Authenticate': bearerChallenge(realm, 'invalid_token', description),
-      },
-    };
+        : 'request not authorized',
+    );
   }
+}
+
+/**
+ * The 401 forward-auth gives for anything that is not a token's own 401/403 (bad request, unknown
+ * profile, IdP down, internal error, an unroutable URL).
+ */
+export function forwardAuthRefusal(
+  outcome: string,
+  realm = DEFAULT_REALM,
+  description = 'request not authorized',
+): ForwardAuthAnswer {
+  return {
+    status: 401,
+    outcome,
+    headers: {
+      'Cache-Control': 'no-store',
+      'WWW-Authenticate': bearerChallenge(realm, 'invalid_token', description),
+    },
+  };
 }

@@ -1,8 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { Errors } from '../common/errors';
 import { sendError } from '../common/error.filter';
-import { annotateRequest } from '../logging/request-annotations';
-import { bearerChallenge } from '../verification/verification.errors';
+import { Errors } from '../common/errors';
+import { annotateRequest } from '../common/request-annotations';
+import { forwardAuthRefusal } from './forward-auth.service';
 
 const FORWARD_AUTH_PATH = /^\/authz(\/|\?|$)/;
 
@@ -22,13 +22,8 @@ export function answerUnroutableUrl(
   );
   annotateRequest(request, { outcome: problem.code });
   if (FORWARD_AUTH_PATH.test(request.url)) {
-    void reply
-      .status(401)
-      .headers({
-        'cache-control': 'no-store',
-        'www-authenticate': bearerChallenge('sts', 'invalid_token', 'request not authorized'),
-      })
-      .send();
+    const answer = forwardAuthRefusal(problem.code);
+    void reply.status(answer.status).headers(answer.headers).send();
     return;
   }
   sendError(reply, problem);

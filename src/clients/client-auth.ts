@@ -6,16 +6,11 @@ export interface ClientCredentials {
   method: 'client_secret_basic' | 'client_secret_post';
 }
 
+/** RFC 6749 §5.2: a client that authenticated with the form (not HTTP Basic) gets no challenge. */
 export const invalidClient = (
   description = 'client authentication failed',
   basic = true,
-): StsError =>
-  new StsError('ERR_INVALID_CLIENT', {
-    status: 401,
-    error: 'invalid_client',
-    description,
-    headers: basic ? { 'www-authenticate': 'Basic realm="sts", charset="UTF-8"' } : {},
-  });
+): StsError => new StsError('ERR_INVALID_CLIENT', description, { unchallenged: !basic });
 
 const formDecode = (value: string): string => decodeURIComponent(value.replace(/\+/g, ' '));
 

@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { annotateRequest } from '../logging/request-annotations';
-import { ErrorBody, Errors, StsError } from './errors';
+import { catalogueEntry, errorAnswer } from './error-answer';
+import { Errors, StsError } from './errors';
+import { annotateRequest } from './request-annotations';
 
 /** Default request body limit; routes that never read the body opt out of parsing entirely. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -33,21 +34,18 @@ function describeHttpException(err: HttpException): string {
   return err.message;
 }
 
-export function errorBody(err: StsError): ErrorBody {
-  return { error: err.error, error_description: err.description, code: err.code };
-}
-
 export function sendError(reply: FastifyReply, err: StsError): void {
+  const answer = errorAnswer(err);
   void reply
-    .status(err.status)
-    .headers(err.headers)
+    .status(answer.status)
+    .headers(answer.headers)
     .header('cache-control', 'no-store')
     .type('application/json')
-    .send(errorBody(err));
+    .send(answer.body);
 }
 
 /**
- * The one global filter: known errors keep their status and description; anything else becomes a
+ * The one global filter: known errors become their catalogue answer; anything else becomes a
  * generic 500 whose details go to the request's log (same logger and request id as its access
  * line) and never to the client. The error code becomes the access line's `outcome`.
  */
@@ -60,9 +58,11 @@ export class StsErrorFilter implements ExceptionFilter {
     if (!error) {
       request.log.error({ err: exception }, 'unhandled error');
       error = Errors.internal();
-    } else if (error.status >= 500 && error.cause !== undefined) {
+    } else {
+      const entry = catalogueEntry(error);
       // e.g. a backend or key server that failed: the client sees 502, the operator the cause.
-      request.log.warn({ err: error.cause, code: error.code }, error.description);
+      if (entry.status >= 500 && (error.cause !== undefined || !entry.expose))
+        request.log.warn({ err: error.cause, code: error.code }, error.description);
     }
     annotateRequest(request, { outcome: error.code });
     sendError(http.getResponse<FastifyReply>(), error);

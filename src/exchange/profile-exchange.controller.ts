@@ -13,7 +13,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { validatedBody } from '../common/validated-body';
-import { annotateRequest } from '../logging/request-annotations';
+import { annotateRequest } from '../common/request-annotations';
 import { ErrorResponse } from '../openapi/schemas';
 import type { TokenRequest } from '../verification/types';
 import { ExchangeRequestDto } from './exchange-request.dto';

@@ -12,7 +12,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientAuthenticator } from '../clients/client-authenticator';
 import { RateLimited } from '../limits/rate-limit';
-import { annotateRequest } from '../logging/request-annotations';
+import { annotateRequest } from '../common/request-annotations';
 import { ErrorResponse } from '../openapi/schemas';
 import { TokenExchangeService, type TokenExchangeResponse } from './token-exchange.service';
 import { TOKEN_EXCHANGE_GRANT, TOKEN_TYPES } from './token-types';

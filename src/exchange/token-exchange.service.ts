@@ -6,10 +6,10 @@ import { STS_CONFIG, type StsConfig } from '../config/config';
 import type { Client } from '../clients/client.service';
 import { slotSigning } from '../signing/profile-signing';
 import { ResigningService } from '../signing/resigning.service';
+import { isRefusal } from '../verification/rejections';
 import { VerificationService } from '../verification/verification.service';
 import type { Profile } from '../verification/profile.schema';
 import type { VerifiedToken } from '../verification/types';
-import { oauthError } from './oauth-errors';
 import {
   ACCEPTED_SUBJECT_TYPES,
   ISSUABLE_TYPES,
@@ -33,7 +33,8 @@ type Form = Record<string, unknown>;
 const single = (form: Form, name: string): string | undefined => {
   const value = form[name];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw oauthError('invalid_request', `${name} must appear once`);
+  if (typeof value !== 'string')
+    throw new StsError('ERR_INVALID_REQUEST', `${name} must appear once`);
   return value;
 };
 const many = (form: Form, name: string): string[] => {
@@ -69,37 +70,41 @@ export class TokenExchangeService {
 
   async exchange(client: Client, form: Form): Promise<TokenExchangeResponse> {
     const grantType = single(form, 'grant_type');
-    if (grantType === undefined) throw oauthError('invalid_request', 'grant_type is required');
+    if (grantType === undefined)
+      throw new StsError('ERR_INVALID_REQUEST', 'grant_type is required');
     if (grantType !== TOKEN_EXCHANGE_GRANT) {
-      throw oauthError('unsupported_grant_type', `only ${TOKEN_EXCHANGE_GRANT} is supported`);
+      throw new StsError('ERR_UNSUPPORTED_GRANT_TYPE', `only ${TOKEN_EXCHANGE_GRANT} is supported`);
     }
     const subjectToken = single(form, 'subject_token');
     const subjectType = single(form, 'subject_token_type');
     if (!subjectToken || !subjectType)
-      throw oauthError('invalid_request', 'subject_token and subject_token_type are required');
+      throw new StsError(
+        'ERR_INVALID_REQUEST',
+        'subject_token and subject_token_type are required',
+      );
     if (!ACCEPTED_SUBJECT_TYPES.includes(subjectType)) {
-      throw oauthError(
-        'invalid_request',
+      throw new StsError(
+        'ERR_INVALID_REQUEST',
         `subject_token_type must be one of ${ACCEPTED_SUBJECT_TYPES.join(', ')}`,
       );
     }
     const requestedType = single(form, 'requested_token_type') ?? TOKEN_TYPES.access_token;
     if (!ISSUABLE_TYPES.includes(requestedType)) {
-      throw oauthError(
-        'invalid_request',
+      throw new StsError(
+        'ERR_INVALID_REQUEST',
         `requested_token_type must be one of ${ISSUABLE_TYPES.join(', ')}`,
       );
     }
     const actorToken = single(form, 'actor_token');
     const actorType = single(form, 'actor_token_type');
     if (actorToken !== undefined && (!actorType || !ACCEPTED_SUBJECT_TYPES.includes(actorType))) {
-      throw oauthError(
-        'invalid_request',
+      throw new StsError(
+        'ERR_INVALID_REQUEST',
         'actor_token_type is required with actor_token and must be a supported type',
       );
     }
     if (actorToken === undefined && actorType !== undefined) {
-      throw oauthError('invalid_request', 'actor_token_type without actor_token');
+      throw new StsError('ERR_INVALID_REQUEST', 'actor_token_type without actor_token');
     }
 
     const audience = this.audienceFor(client, [
@@ -150,7 +155,10 @@ export class TokenExchangeService {
       return client.audiences.length > 0 ? client.audiences : [client.clientId];
     const refused = requested.filter((a) => !client.audiences.includes(a));
     if (refused.length > 0)
-      throw oauthError('invalid_target', `not allowed for this client: ${refused.join(', ')}`);
+      throw new StsError(
+        'ERR_INVALID_TARGET',
+        `not allowed for this client: ${refused.join(', ')}`,
+      );
     return [...new Set(requested)];
   }
 
@@ -170,7 +178,7 @@ export class TokenExchangeService {
     const wanted = [...new Set(requested.split(/\s+/).filter(Boolean))];
     const refused = wanted.filter((s) => !allowed(s));
     if (refused.length > 0)
-      throw oauthError('invalid_scope', `scope wider than allowed: ${refused.join(' ')}`);
+      throw new StsError('ERR_INVALID_SCOPE', `scope wider than allowed: ${refused.join(' ')}`);
     return wanted.length > 0 ? wanted.join(' ') : undefined;
   }
 
@@ -192,8 +200,8 @@ export class TokenExchangeService {
         ([name, value]) => name === 'act' || act[name] === value,
       );
       if (!permitted)
-        throw oauthError(
-          'invalid_grant',
+        throw new StsError(
+          'ERR_INVALID_GRANT',
           "the actor is not permitted by the subject token's may_act claim",
         );
     }
@@ -212,18 +220,18 @@ export class TokenExchangeService {
         body: { access_token: token },
       });
       if (!result.access_token)
-        throw oauthError('invalid_request', `${parameter} was not accepted`);
+        throw new StsError('ERR_INVALID_REQUEST', `${parameter} was not accepted`);
       return { verified: result.access_token, profile: result.profile };
     } catch (err) {
-      if (err instanceof StsError && err.status === 404) {
-        throw oauthError(
-          'unauthorized_client',
+      if (err instanceof StsError && err.code === 'ERR_NOT_FOUND') {
+        throw new StsError(
+          'ERR_UNAUTHORIZED_CLIENT',
           'the client is not configured for token exchange (unknown profile)',
         );
       }
       // RFC 8693 §2.2.2: an invalid or unacceptable subject/actor token is invalid_request.
-      if (err instanceof StsError && (err.status === 401 || err.status === 403)) {
-        throw oauthError('invalid_request', `${parameter} is invalid: ${err.description}`);
+      if (isRefusal(err)) {
+        throw new StsError('ERR_INVALID_REQUEST', `${parameter} is invalid: ${err.description}`);
       }
       throw err;
     }

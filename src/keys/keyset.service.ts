@@ -112,14 +112,12 @@ function selectSigningKey(keyset: HeldKeyset, select: KeySelection): HeldKey {
   );
   if (candidates.length === 1 || (keyset.origin.kind === 'stored' && candidates.length > 0))
     return candidates[0]!;
-  throw new StsError('ERR_SIGNING_KEY_UNAVAILABLE', {
-    status: 500,
-    error: 'server_error',
-    description:
-      candidates.length === 0
-        ? `keyset "${keyset.name}" has no key for ${select.kid ? `kid "${select.kid}"` : (select.alg ?? 'signing')}`
-        : `keyset "${keyset.name}" holds several ${select.alg ?? ''} keys; set kid to choose one`,
-  });
+  throw new StsError(
+    'ERR_SIGNING_KEY_UNAVAILABLE',
+    candidates.length === 0
+      ? `keyset "${keyset.name}" has no key for ${select.kid ? `kid "${select.kid}"` : (select.alg ?? 'signing')}`
+      : `keyset "${keyset.name}" holds several ${select.alg ?? ''} keys; set kid to choose one`,
+  );
 }
 
 const STATUS_ORDER: Record<KeyStatus, number> = { current: 0, next: 1, previous: 2 };

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { routeTemplate } from '../common/route-template';
 import { redactUrl } from './logger';
-import { requestAnnotations } from './request-annotations';
+import { requestAnnotations } from '../common/request-annotations';
 
 /** Probes and scrapes arrive every few seconds; they log at debug so they do not drown traffic. */
 const PROBE_ROUTES = new Set(['/health/live', '/health/ready', '/metrics']);

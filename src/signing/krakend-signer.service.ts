@@ -161,11 +161,8 @@ export class KrakendSignerService implements OnModuleInit, OnApplicationBootstra
     const signer = this.signers.get(signerName);
     if (!signer) throw Errors.notFound(`signer "${signerName}"`);
     if (signer.unavailable !== undefined) {
-      throw new StsError('ERR_SIGNER_UNAVAILABLE', {
-        status: 503,
-        error: 'temporarily_unavailable',
-        description: `signer "${signerName}" cannot sign right now`,
-        headers: { 'retry-after': String(SIGNER_SYNC_MS / 1000) },
+      throw new StsError('ERR_SIGNER_UNAVAILABLE', `signer "${signerName}" cannot sign right now`, {
+        retryAfterSeconds: SIGNER_SYNC_MS / 1000,
       });
     }
     if (!isJsonObject(body)) throw Errors.invalidRequest('request body must be a JSON object');

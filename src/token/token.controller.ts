@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { JsonBodyGuard } from '../common/json-body.guard';
-import { annotateRequest } from '../logging/request-annotations';
+import { annotateRequest } from '../common/request-annotations';
 import { ErrorResponse } from '../openapi/schemas';
 import { KrakendSignerService, type JsonObject } from '../signing/krakend-signer.service';
 

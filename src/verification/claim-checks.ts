@@ -1,5 +1,5 @@
 import type { ClaimPath } from './profile.schema';
-import { Rejections } from './verification.errors';
+import { Rejections } from './rejections';
 
 export type Claims = Record<string, unknown>;
 

@@ -7,7 +7,7 @@ import { redactOutboundUrl } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { expiryOf, type Claims } from './claim-checks';
 import type { ClaimPath } from './profile.schema';
-import { Rejections } from './verification.errors';
+import { Rejections } from './rejections';
 
 /** One profile's introspection endpoint (Kong's `*_introspection_*` parameters). */
 export interface IntrospectionTarget {
@@ -63,7 +63,7 @@ export class IntrospectionClient {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** The endpoint's answer for an active token (with `active`); throws a TokenRejected. */
+  /** The endpoint's answer for an active token (with `active`); throws a rejection. */
   async introspect(target: IntrospectionTarget, token: string): Promise<Claims> {
     const key = createHash('sha256')
       .update(

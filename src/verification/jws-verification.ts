@@ -8,7 +8,8 @@ import {
 } from 'jose';
 import type { Claims } from './claim-checks';
 import type { VerificationKey } from './remote-jwks.cache';
-import { Rejections, TokenRejected } from './verification.errors';
+import { StsError } from '../common/errors';
+import { Rejections } from './rejections';
 
 export interface VerifiedJws {
   header: JWTHeaderParameters;
@@ -21,8 +22,8 @@ const MAX_KID_LENGTH = 1024;
 const decoder = new TextDecoder();
 
 /** A JOSE failure as a 401 description (jose's messages name the problem, never key material). */
-export function joseRejection(err: unknown, signatureMessage = 'Invalid signature'): TokenRejected {
-  if (err instanceof TokenRejected) return err;
+export function joseRejection(err: unknown, signatureMessage = 'Invalid signature'): StsError {
+  if (err instanceof StsError) return err;
   if (err instanceof joseErrors.JWSSignatureVerificationFailed)
     return Rejections.invalid(signatureMessage);
   if (err instanceof joseErrors.JOSEAlgNotAllowed)

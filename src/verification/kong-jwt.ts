@@ -4,7 +4,7 @@ import { isHmac } from '../keys/algorithms';
 import type { Claims } from './claim-checks';
 import { decodeJws, joseRejection, type VerifiedJws } from './jws-verification';
 import type { CredentialsSettings } from './profile.schema';
-import { Rejections } from './verification.errors';
+import { Rejections } from './rejections';
 
 export interface CredentialVerification extends VerifiedJws {
   credential: HeldCredential;

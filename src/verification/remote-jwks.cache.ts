@@ -17,7 +17,7 @@ import { isHmac } from '../keys/algorithms';
 import { redactOutboundUrl } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { verifyJws, type VerifiedJws } from './jws-verification';
-import { Rejections } from './verification.errors';
+import { Rejections } from './rejections';
 
 export type VerificationKey = CryptoKey | Uint8Array;
 
@@ -119,7 +119,7 @@ export class RemoteJwks {
     return { header: { ...result.header }, claims: { ...result.claims } };
   }
 
-  /** Candidate keys for a token header; throws a TokenRejected when there are none. */
+  /** Candidate keys for a token header; throws a rejection when there are none. */
   async keysFor(header: JWSHeaderParameters): Promise<VerificationKey[]> {
     if (!this.local) {
       if (this.coolingDown() && !this.pending) throw this.unavailable();

@@ -2,7 +2,7 @@ import { parseCookie } from 'cookie';
 import { Errors } from '../common/errors';
 import type { TokenKind } from './profile.schema';
 import type { TokenRequest } from './types';
-import { Rejections } from './verification.errors';
+import { Rejections } from './rejections';
 
 /** Where one token slot may come from. */
 export interface TokenSources {

@@ -13,7 +13,7 @@ import type { CompiledProfile, ConsumerMapping, SlotPolicy } from './profile.com
 import { ProfileService } from './profile.service';
 import { extractToken } from './token-extraction';
 import type { ResolvedConsumer, TokenRequest, VerificationResult, VerifiedToken } from './types';
-import { Rejections, rejectionToStsError, TokenRejected } from './verification.errors';
+import { isRefusal, isRejection, Rejections } from './rejections';
 
 /** What verifying one slot produced. */
 interface SlotOutcome {
@@ -40,8 +40,8 @@ const resolved = (
 /**
  * Verifies the tokens of a request as a profile says, in Kong JWT Signer's order: the access
  * token fully, then the channel token; per token: read → classify (JWS / JWE / opaque) → verify
- * the signature or introspect → claim checks → consumer mapping. Failures leave as StsErrors of
- * the contract's 401/403/503 matrix with `WWW-Authenticate`.
+ * the signature or introspect → claim checks → consumer mapping. A refused token leaves as a
+ * rejection (see rejections.ts) naming the profile's realm; the endpoint turns it into its answer.
  */
 @Injectable()
 export class VerificationService {
@@ -57,7 +57,7 @@ export class VerificationService {
   ) {}
 
   /**
-   * Verifies the request's tokens per the profile; throws StsError (401/403/503) per the contract.
+   * Verifies the request's tokens per the profile; throws a rejection carrying the realm.
    * Every call on a known profile counts one `sts_verification_outcomes_total` (`OK` or the error
    * code); an unknown profile is a 404 and not counted, so callers cannot mint label values.
    */
@@ -70,7 +70,7 @@ export class VerificationService {
       this.metrics.verificationOutcome(compiled.profile.name, 'OK');
       return result;
     } catch (err) {
-      if (!(err instanceof TokenRejected)) {
+      if (!isRejection(err)) {
         this.metrics.verificationOutcome(
           compiled.profile.name,
           err instanceof StsError ? err.code : 'ERR_INTERNAL',
@@ -79,7 +79,7 @@ export class VerificationService {
       }
       this.instrument(compiled, started, err.code);
       this.metrics.verificationOutcome(compiled.profile.name, err.code);
-      throw rejectionToStsError(err, this.realm(compiled, request));
+      throw err.with({ realm: this.realm(compiled, request) });
     }
   }
 
@@ -114,7 +114,7 @@ export class VerificationService {
     try {
       return await this.verifySlot(policy, request);
     } catch (err) {
-      if (!(err instanceof TokenRejected) || err.kind === 'unavailable') throw err;
+      if (!isRefusal(err)) throw err;
       const anonymous = this.consumers.findByReference(anonymousRef);
       if (!anonymous) {
         this.logger.warn(`anonymous consumer "${anonymousRef}" no longer exists`);

@@ -15,7 +15,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { Errors } from '../common/errors';
 import { JsonBodyGuard } from '../common/json-body.guard';
-import { annotateRequest } from '../logging/request-annotations';
+import { annotateRequest } from '../common/request-annotations';
 import { ErrorResponse } from '../openapi/schemas';
 import { VerificationService } from '../verification/verification.service';
 import { toVerifyResponse, VerifyRequest, VerifyResponse } from './verify.dto';
