@@ -6,6 +6,7 @@ import { CommonModule } from './common/common.module';
 import { StsErrorFilter } from './common/error.filter';
 import type { OutboundHttp } from './common/outbound-http';
 import type { StsConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { JwksModule } from './jwks/jwks.module';
@@ -35,7 +36,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        CommonModule.forRoot(config, clock, http),
+        ConfigModule.forRoot(config),
+        CommonModule.forRoot(clock, http),
         LoggingModule.forRoot(logger),
         DatabaseModule,
         KeysModule,

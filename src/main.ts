@@ -1,5 +1,5 @@
 import { createApp } from './app';
-import { ConfigError } from './config/validate';
+import { ConfigError } from './common/validation';
 import { shutdownGracefully } from './lifecycle/graceful-shutdown';
 
 /** Boots the app, listens, and owns the process signals (createApp() never subscribes to them). */

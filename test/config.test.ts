@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig, loadDeclarativeFile } from '../src/config/config';
 import { parseDurationSeconds } from '../src/config/duration';
-import { ConfigError } from '../src/config/validate';
+import { ConfigError } from '../src/common/validation';
 import { tempDir } from './helpers';
 
 function withFile(name: string, text: string): Record<string, string> {

@@ -6,7 +6,7 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
 import { DataSource } from 'typeorm';
 import { MasterKeyRing } from '../src/keys/master-key';
 import { createApp } from '../src/app';
-import { ConfigError } from '../src/config/validate';
+import { ConfigError } from '../src/common/validation';
 import { startSts, tempDir, TEST_MASTER_KEY, type TestSts } from './helpers';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { calculateJwkThumbprint, compactVerify, createLocalJWKSet, importJWK } from 'jose';
 import { OutboundHttp } from '../src/common/outbound-http';
-import { SIGNING_ALGORITHMS } from '../src/keys/algorithms';
+import { SIGNING_ALGORITHMS } from '../src/config/algorithms';
 import { generateSigningKey } from '../src/keys/key-generator';
 import { MasterKeyError, MasterKeyRing, resolveMasterKeys } from '../src/keys/master-key';
 import { loadPrivateJwks } from '../src/keys/private-jwks';

@@ -3,14 +3,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../src/config/config';
-import { ConfigError } from '../src/config/validate';
+import { ConfigError } from '../src/common/validation';
 import {
   fieldName,
   GLOBAL_FIELDS,
   TOKEN_FAMILY,
   TOKEN_KINDS,
-  validateProfile,
-} from '../src/verification/profile.schema';
+} from '../src/config/profile-parameters';
+import { validateProfile } from '../src/config/profile.schema';
 import { tempDir } from './helpers';
 
 const ctx = { issuer: 'https://sts.example.com', allowInsecureHttp: false };

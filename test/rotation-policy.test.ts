@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatDuration, parseDurationSeconds } from '../src/config/duration';
-import {
-  DEFAULT_ROTATION,
-  dueStep,
-  RETENTION_LEEWAY_SECONDS,
-  rotationProblem,
-  toRotationSettings,
-  type KeyTimeline,
-} from '../src/keys/rotation-policy';
+import { DEFAULT_ROTATION, rotationProblem, toRotationSettings } from '../src/config/rotation';
+import { dueStep, RETENTION_LEEWAY_SECONDS, type KeyTimeline } from '../src/keys/rotation-policy';
 
 const H = 3600 * 1000;
 const settings = toRotationSettings({ period: '1d', prepublish: '1h', retain: 1 });

@@ -2,7 +2,7 @@ import { ValidationPipe } from '@nestjs/common';
 import * as classTransformer from 'class-transformer';
 import * as classValidator from 'class-validator';
 import { Errors } from '../common/errors';
-import { validationProblems } from '../config/validate';
+import { validationProblems } from '../common/validation';
 
 /**
  * Admin request bodies and queries: class-validator DTOs, unknown members refused, every problem

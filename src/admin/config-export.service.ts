@@ -8,7 +8,7 @@ import {
   type KeysetConfig,
   type SignerConfig,
 } from '../config/file.schema';
-import { isHmac } from '../keys/algorithms';
+import { isHmac } from '../config/algorithms';
 import { KeysetService } from '../keys/keyset.service';
 import { KrakendSignerService } from '../signing/krakend-signer.service';
 import { ProfileService } from '../verification/profile.service';

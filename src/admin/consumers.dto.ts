@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, Length, NotEquals } from 'class-validator';
 import { SECRET_PLACEHOLDER } from '../config/file.schema';
-import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/algorithms';
+import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../config/algorithms';
 import { PageOf } from './pagination';
 
 /** Kong's `PATCH /consumers/{username_or_id}`: absent members stay. */

@@ -7,7 +7,7 @@ import type { KeysetConfig } from '../config/file.schema';
 import { KeysetService, type KeysetDescription } from '../keys/keyset.service';
 import { MasterKeyRing } from '../keys/master-key';
 import { rekeyStore } from '../keys/rekey';
-import { toRotationSettings, type RotationSettings } from '../keys/rotation-policy';
+import { toRotationSettings, type RotationSettings } from '../config/rotation';
 import type { PublicJwk } from '../openapi/schemas';
 import type { RekeyResult } from './admin.dto';
 import { AuditLog } from './audit-log.service';

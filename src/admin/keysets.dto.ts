@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsOptional, ValidateNested } from 'class-validator';
 import { IsDuration } from '../config/duration';
 import { RotationConfig } from '../config/file.schema';
-import { SIGNING_ALGORITHMS } from '../keys/algorithms';
+import { SIGNING_ALGORITHMS } from '../config/algorithms';
 import { PublicJwk } from '../openapi/schemas';
 import { PageOf } from './pagination';
 

@@ -3,7 +3,7 @@ import { Errors } from '../common/errors';
 import { STS_CONFIG, type StsConfig } from '../config/config';
 import { SECRET_PLACEHOLDER } from '../config/file.schema';
 import { ProfileService } from '../verification/profile.service';
-import { PROFILE_SECRET_FIELDS } from '../verification/profile.schema';
+import { PROFILE_SECRET_FIELDS } from '../config/profile-parameters';
 import { AuditLog } from './audit-log.service';
 import { assertNotInFile } from './file-ownership';
 import type { ProfileView } from './profiles.dto';

@@ -1,5 +1,5 @@
 import type { ClassConstructor } from 'class-transformer';
-import { validateConfig } from '../config/validate';
+import { validateConfig } from './validation';
 import { Errors } from './errors';
 
 /** Validates a request body into `cls` (unknown fields refused) or answers 400 listing the problems. */

@@ -3,12 +3,14 @@ import proxyAddr from '@fastify/proxy-addr';
 import { extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseDurationSeconds } from './duration';
-import { checkConsumers } from '../consumers/consumer.validation';
-import { validateProfile, type ProfileContext } from '../verification/profile.schema';
+import { checkConsumers } from './consumer.schema';
+import { type ProfileContext } from './profile-checks';
+import { validateProfile } from './profile.schema';
 import { EnvironmentVariables, type LOG_LEVELS } from './env.schema';
-import { rotationProblem, toRotationSettings } from '../keys/rotation-policy';
+import { rotationProblem, toRotationSettings } from './rotation';
 import { FileConfig, type KeysetConfig, type SignerOptions } from './file.schema';
-import { ConfigError, type ConfigProblem, validateConfig } from './validate';
+import { ConfigError, type ConfigProblem, validateConfig } from '../common/validation';
+import { deepFreeze } from '../common/freeze';
 
 export const STS_CONFIG = Symbol('STS_CONFIG');
 
@@ -193,14 +195,6 @@ export function loadDeclarativeFile(
       ...checkConsumers(entries(file.consumers)),
     ],
   };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 /**

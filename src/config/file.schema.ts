@@ -18,7 +18,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/algorithms';
+import { SIGNING_ALGORITHMS, type SigningAlgorithm } from './algorithms';
 import { IsDuration } from './duration';
 
 /** Names of keysets, signers, profiles: safe in URLs and logs. */

@@ -10,14 +10,14 @@ import {
   credentialSecretAad as aadFor,
   JwtCredentialEntity,
 } from '../database/jwt-credential.entity';
-import { isHmac, isSigningAlgorithm, type SigningAlgorithm } from '../keys/algorithms';
+import { isHmac, isSigningAlgorithm, type SigningAlgorithm } from '../config/algorithms';
 import { MasterKeyRing } from '../keys/master-key';
 import {
   credentialProblem,
   DEFAULT_CREDENTIAL_ALGORITHM,
   type ConsumerShape,
   type CredentialShape,
-} from './consumer.validation';
+} from '../config/consumer.schema';
 
 export interface Consumer {
   readonly id: string;

@@ -7,7 +7,7 @@ import { optumClaims, payloadHashOf } from '../signing/optum';
 import { slotSigning, upstreamHeader, type TokenSlot } from '../signing/profile-signing';
 import { ResigningService } from '../signing/resigning.service';
 import { VerificationService } from '../verification/verification.service';
-import type { UpstreamJwtSettings } from '../verification/profile.schema';
+import type { UpstreamJwtSettings } from '../config/profile-parameters';
 import type { ResolvedConsumer, TokenRequest } from '../verification/types';
 
 /** What the gateway tells us about the request it is about to proxy (for Optum mode). */

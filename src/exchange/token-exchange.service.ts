@@ -8,7 +8,7 @@ import { slotSigning } from '../signing/profile-signing';
 import { ResigningService } from '../signing/resigning.service';
 import { isRefusal } from '../verification/rejections';
 import { VerificationService } from '../verification/verification.service';
-import type { Profile } from '../verification/profile.schema';
+import type { Profile } from '../config/profile-parameters';
 import type { VerifiedToken } from '../verification/types';
 import {
   ACCEPTED_SUBJECT_TYPES,

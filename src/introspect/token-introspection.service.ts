@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { errors as joseErrors, jwtVerify, type JWTHeaderParameters } from 'jose';
 import { CLOCK, type Clock } from '../common/clock';
-import { SIGNING_ALGORITHMS } from '../keys/algorithms';
+import { SIGNING_ALGORITHMS } from '../config/algorithms';
 import { KeysetService } from '../keys/keyset.service';
 
 /** Same bound as incoming tokens: anything larger is not one of ours. */

@@ -1,5 +1,5 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, generateSecret, type JWK } from 'jose';
-import { isHmac, type SigningAlgorithm } from './algorithms';
+import { isHmac, type SigningAlgorithm } from '../config/algorithms';
 import { thumbprintInput, toPublicJwk } from './public-jwk';
 
 export interface GeneratedKey {

@@ -9,19 +9,21 @@ import { STS_CONFIG, type StsConfig } from '../config/config';
 import { parseDurationSeconds } from '../config/duration';
 import { KeysetEntity } from '../database/keyset.entity';
 import { SigningKeyEntity, type KeyStatus } from '../database/signing-key.entity';
-import { isSigningAlgorithm, type SigningAlgorithm } from './algorithms';
+import { isSigningAlgorithm, type SigningAlgorithm } from '../config/algorithms';
 import { generateSigningKey } from './key-generator';
 import { KeysetStore, RevisionConflict, type StoredKeyset } from './keyset.store';
 import { loadPrivateJwks, type PrivateJwksSource } from './private-jwks';
 import {
   DEFAULT_ROTATION,
-  dueStep,
-  retentionEndsAt,
   rotationProblem,
-  scheduledRotationAt,
   toRotationSettings,
   type RotationInput,
   type RotationSettings,
+} from '../config/rotation';
+import {
+  dueStep,
+  retentionEndsAt,
+  scheduledRotationAt,
   type RotationStep,
 } from './rotation-policy';
 import type { SigningKey } from './signing-key';

@@ -1,6 +1,6 @@
 import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
 import type { OutboundHttp } from '../common/outbound-http';
-import { expectedKeyShape, isSigningAlgorithm, type SigningAlgorithm } from './algorithms';
+import { expectedKeyShape, isSigningAlgorithm, type SigningAlgorithm } from '../config/algorithms';
 import { thumbprintInput, toPublicJwk } from './public-jwk';
 import type { SigningKey } from './signing-key';
 

@@ -1,6 +1,6 @@
 import type { JWK } from 'jose';
 import type { KeyStatus } from '../database/signing-key.entity';
-import type { SigningAlgorithm } from './algorithms';
+import type { SigningAlgorithm } from '../config/algorithms';
 
 /** A usable private key held in memory. Only the keys module creates these. */
 export interface SigningKey {

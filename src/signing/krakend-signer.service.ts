@@ -10,7 +10,7 @@ import { Errors, StsError } from '../common/errors';
 import { OutboundHttp, OutboundHttpError } from '../common/outbound-http';
 import { STS_CONFIG, signerProblems, type StsConfig } from '../config/config';
 import type { SignerConfig } from '../config/file.schema';
-import type { SigningAlgorithm } from '../keys/algorithms';
+import type { SigningAlgorithm } from '../config/algorithms';
 import { DEFAULT_KEYSET, KeysetService } from '../keys/keyset.service';
 import { JwsSigner } from './jws-signer.service';
 import { canonicalSigner, SignerStore, signerOptionsText } from './signer.store';

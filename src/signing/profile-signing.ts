@@ -1,4 +1,4 @@
-import { familyOf, type Profile, type TokenKind } from '../verification/profile.schema';
+import { familyOf, type Profile, type TokenKind } from '../config/profile-parameters';
 
 export type TokenSlot = TokenKind;
 

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, epochSeconds, type Clock } from '../common/clock';
 import { DEFAULT_EXCHANGE_CACHE, ExchangeCache } from './exchange-cache';
-import { isSigningAlgorithm } from '../keys/algorithms';
+import { isSigningAlgorithm } from '../config/algorithms';
 import { DEFAULT_KEYSET, KeysetService } from '../keys/keyset.service';
 import type { SigningKey } from '../keys/signing-key';
-import type { Profile } from '../verification/profile.schema';
+import type { Profile } from '../config/profile-parameters';
 import type { VerifiedToken } from '../verification/types';
 import { applyClaimEdits } from './claims-transform';
 import type { JwsHeaderExtras } from './jws';

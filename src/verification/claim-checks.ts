@@ -1,4 +1,4 @@
-import type { ClaimPath } from './profile.schema';
+import type { ClaimPath } from '../config/profile-parameters';
 import { Rejections } from './rejections';
 
 export type Claims = Record<string, unknown>;

@@ -6,7 +6,7 @@ import { OutboundHttp } from '../common/outbound-http';
 import { redactOutboundUrl } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { expiryOf, type Claims } from './claim-checks';
-import type { ClaimPath } from './profile.schema';
+import type { ClaimPath } from '../config/profile-parameters';
 import { Rejections } from './rejections';
 
 /** One profile's introspection endpoint (Kong's `*_introspection_*` parameters). */

@@ -1,9 +1,9 @@
 import { compactVerify } from 'jose';
 import type { ConsumerService, HeldCredential } from '../consumers/consumer.service';
-import { isHmac } from '../keys/algorithms';
+import { isHmac } from '../config/algorithms';
 import type { Claims } from './claim-checks';
 import { decodeJws, joseRejection, type VerifiedJws } from './jws-verification';
-import type { CredentialsSettings } from './profile.schema';
+import type { CredentialsSettings } from '../config/profile-parameters';
 import { Rejections } from './rejections';
 
 export interface CredentialVerification extends VerifiedJws {

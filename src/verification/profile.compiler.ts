@@ -1,4 +1,4 @@
-import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS } from '../keys/algorithms';
+import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS } from '../config/algorithms';
 import { pathLabel, ScopeRequirement, type AllowList, type ClaimPolicy } from './claim-checks';
 import type { IntrospectionTarget } from './introspection.client';
 import {
@@ -10,7 +10,7 @@ import {
   type FamilyValues,
   type Profile,
   type TokenKind,
-} from './profile.schema';
+} from '../config/profile-parameters';
 import type { JwksSource, RemoteJwks } from './remote-jwks.cache';
 import type { TokenSources } from './token-extraction';
 

@@ -12,7 +12,7 @@ import { CLOCK, type Clock } from '../common/clock';
 import { Errors } from '../common/errors';
 import { STS_CONFIG, type StsConfig } from '../config/config';
 import { SECRET_PLACEHOLDER } from '../config/file.schema';
-import { ConfigError, type ConfigProblem } from '../config/validate';
+import { ConfigError, type ConfigProblem } from '../common/validation';
 import { ConsumerService } from '../consumers/consumer.service';
 import {
   isSealed,
@@ -23,7 +23,8 @@ import {
 import { everySyncInterval } from '../database/store-sync';
 import { MasterKeyRing } from '../keys/master-key';
 import { compileProfile, type CompiledProfile } from './profile.compiler';
-import { PROFILE_SECRET_FIELDS, validateProfile, type Profile } from './profile.schema';
+import { PROFILE_SECRET_FIELDS, type Profile } from '../config/profile-parameters';
+import { validateProfile } from '../config/profile.schema';
 import { RemoteJwksCache } from './remote-jwks.cache';
 
 /**

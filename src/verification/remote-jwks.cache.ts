@@ -13,11 +13,12 @@ import { CLOCK, type Clock } from '../common/clock';
 import { OutboundHttp } from '../common/outbound-http';
 import { STS_CONFIG, type StsConfig } from '../config/config';
 import { ReadinessProbes } from '../health/readiness-probes';
-import { isHmac } from '../keys/algorithms';
+import { isHmac } from '../config/algorithms';
 import { redactOutboundUrl } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { verifyJws, type VerifiedJws } from './jws-verification';
 import { Rejections } from './rejections';
+import { deepFreeze } from '../common/freeze';
 
 export type VerificationKey = CryptoKey | Uint8Array;
 
@@ -43,14 +44,6 @@ export interface RemoteJwksOptions {
 const MAX_JWKS_BYTES = 512 * 1024;
 /** Signatures already checked against the current set (gateways resend the same token). */
 const VERIFIED_ENTRIES = 10_000;
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
-}
 
 /**
  * One IdP key set, fetched through the outbound client and held with jose's local JWKS:

@@ -1,6 +1,6 @@
 import { parseCookie } from 'cookie';
 import { Errors } from '../common/errors';
-import type { TokenKind } from './profile.schema';
+import type { TokenKind } from '../config/profile-parameters';
 import type { TokenRequest } from './types';
 import { Rejections } from './rejections';
 

@@ -1,5 +1,5 @@
 import type { JWTHeaderParameters } from 'jose';
-import type { Profile } from './profile.schema';
+import type { Profile } from '../config/profile-parameters';
 
 /** What a token endpoint received, in the shape every controller can build. */
 export interface TokenRequest {

@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
-import type { ConfigProblem } from '../config/validate';
-import { isHmac, type SigningAlgorithm } from '../keys/algorithms';
+import type { ConfigProblem } from '../common/validation';
+import { isHmac, type SigningAlgorithm } from './algorithms';
 
 /** Kong JWT's default credential algorithm. */
 export const DEFAULT_CREDENTIAL_ALGORITHM: SigningAlgorithm = 'HS256';
