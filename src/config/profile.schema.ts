@@ -19,14 +19,12 @@ import {
   ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
-import { OutboundHttp } from '../common/outbound-http';
 import { validateConfig, type ConfigProblem } from '../common/validation';
-import { SIGNING_ALGORITHMS, type SigningAlgorithm } from './algorithms';
+import { SIGNING_ALGORITHMS } from './algorithms';
 import { NAME_PATTERN, SECRET_PLACEHOLDER } from './file.schema';
 import { crossChecks, type ProfileContext } from './profile-checks';
 import {
   CONSUMER_FIELDS,
-  familyOf,
   fieldName,
   GLOBAL_FIELDS,
   ISSUER,
@@ -34,7 +32,6 @@ import {
   TOKEN_FAMILY,
   TOKEN_KINDS,
   type FamilyTemplate,
-  type FamilyValues,
   type FieldSpec,
   type Kind,
   type Profile,
