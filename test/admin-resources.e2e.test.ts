@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import type { ExportedConfig } from '../src/admin/config-export.service';
 import { AuditLog, type AuditEntry } from '../src/admin/audit-log.service';
 import type { Page } from '../src/admin/pagination';
-import { ProfileService } from '../src/verification/profile.service';
+import { ProfileService } from '../src/profiles/profile.service';
 import { startSts, tempDir, type InjectOptions, type InjectResult, type TestSts } from './helpers';
 import { startIdp, type LocalIdp } from './idp';
 

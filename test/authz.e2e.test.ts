@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt, type JWK } from 'jose';
-import { ProfileExchangeService } from '../src/exchange/profile-exchange.service';
+import { ProfileExchangeService } from '../src/upstream/profile-exchange.service';
 import { startSts, verifyWithPyJwt, type InjectOptions, type TestSts } from './helpers';
 import { startIdp, type LocalIdp } from './idp';
 

@@ -4,7 +4,7 @@ import { CompactSign, exportSPKI, generateKeyPair, type CryptoKey } from 'jose';
 import { DataSource } from 'typeorm';
 import { StsError } from '../src/common/errors';
 import { ConsumerService } from '../src/consumers/consumer.service';
-import { ProfileService } from '../src/verification/profile.service';
+import { ProfileService } from '../src/profiles/profile.service';
 import { ManualClock, startSts, type TestSts } from './helpers';
 
 const encoder = new TextEncoder();

@@ -5,7 +5,7 @@ import { it } from 'node:test';
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { createApp } from '../src/app';
 import { ConsumerService } from '../src/consumers/consumer.service';
-import { ProfileService } from '../src/verification/profile.service';
+import { ProfileService } from '../src/profiles/profile.service';
 import { startSts, type TestSts } from './helpers';
 
 const OLD = Buffer.alloc(32, 1).toString('base64');

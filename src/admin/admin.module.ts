@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ClientsModule } from '../clients/clients.module';
 import { KeysModule } from '../keys/keys.module';
 import { SigningModule } from '../signing/signing.module';
-import { VerificationModule } from '../verification/verification.module';
+import { ProfilesModule } from '../profiles/profiles.module';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { AdminRootController } from './admin.controller';
 import { AuditLog } from './audit-log.service';
@@ -24,7 +24,7 @@ import { SignersController } from './signers.controller';
  * private members and wraps changes in `AuditLog.track`.
  */
 @Module({
-  imports: [KeysModule, SigningModule, VerificationModule, ClientsModule],
+  imports: [KeysModule, SigningModule, ProfilesModule, ClientsModule],
   controllers: [
     AdminRootController,
     KeysetsController,

@@ -4,7 +4,7 @@ import { ClientService, type Client } from '../clients/client.service';
 import { generateClientSecret } from '../clients/client-secret';
 import { Errors } from '../common/errors';
 import { STS_CONFIG, type StsConfig } from '../config/config';
-import { ProfileService } from '../verification/profile.service';
+import { ProfileService } from '../profiles/profile.service';
 import { AuditLog } from './audit-log.service';
 import type {
   ClientCreateRequest,

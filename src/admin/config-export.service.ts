@@ -11,7 +11,7 @@ import {
 import { isHmac } from '../config/algorithms';
 import { KeysetService } from '../keys/keyset.service';
 import { KrakendSignerService } from '../signing/krakend-signer.service';
-import { ProfileService } from '../verification/profile.service';
+import { ProfileService } from '../profiles/profile.service';
 import { ConsumersAdminService } from './consumers-admin.service';
 import type { ConsumerView } from './consumers.dto';
 import { keysetDeclaration } from './keysets-admin.service';

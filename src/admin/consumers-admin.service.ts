@@ -7,7 +7,7 @@ import {
   type Consumer,
   type CredentialSummary,
 } from '../consumers/consumer.service';
-import { ProfileService } from '../verification/profile.service';
+import { ProfileService } from '../profiles/profile.service';
 import { AuditLog } from './audit-log.service';
 import type {
   ConsumerCreateRequest,

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Errors } from '../common/errors';
 import { STS_CONFIG, type StsConfig } from '../config/config';
 import { SECRET_PLACEHOLDER } from '../config/file.schema';
-import { ProfileService } from '../verification/profile.service';
+import { ProfileService } from '../profiles/profile.service';
 import { PROFILE_SECRET_FIELDS } from '../config/profile-parameters';
 import { AuditLog } from './audit-log.service';
 import { assertNotInFile } from './file-ownership';

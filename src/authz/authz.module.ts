@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { ExchangeModule } from '../exchange/exchange.module';
+import { UpstreamModule } from '../upstream/upstream.module';
 import { ForwardAuthService } from './forward-auth.service';
 
 @Module({
-  imports: [ExchangeModule],
+  imports: [UpstreamModule],
   providers: [ForwardAuthService],
   exports: [ForwardAuthService],
 })

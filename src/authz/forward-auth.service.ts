@@ -4,7 +4,7 @@ import { catalogueEntry, DEFAULT_REALM, errorAnswer } from '../common/error-answ
 import { StsError } from '../common/errors';
 import { bearerChallenge } from '../common/www-authenticate';
 import { STS_CONFIG, type StsConfig } from '../config/config';
-import { ProfileExchangeService } from '../exchange/profile-exchange.service';
+import { ProfileExchangeService } from '../upstream/profile-exchange.service';
 
 export interface ForwardAuthRequest {
   profile: string;

@@ -1,17 +1,15 @@
 import { Module } from '@nestjs/common';
 import { ClientsModule } from '../clients/clients.module';
-import { KeysModule } from '../keys/keys.module';
 import { SigningModule } from '../signing/signing.module';
+import { UpstreamModule } from '../upstream/upstream.module';
 import { VerificationModule } from '../verification/verification.module';
 import { ProfileExchangeController } from './profile-exchange.controller';
-import { ProfileExchangeService } from './profile-exchange.service';
 import { TokenExchangeController } from './token-exchange.controller';
 import { TokenExchangeService } from './token-exchange.service';
 
 @Module({
-  imports: [KeysModule, SigningModule, VerificationModule, ClientsModule],
+  imports: [SigningModule, VerificationModule, UpstreamModule, ClientsModule],
   controllers: [TokenExchangeController, ProfileExchangeController],
-  providers: [ProfileExchangeService, TokenExchangeService],
-  exports: [ProfileExchangeService],
+  providers: [TokenExchangeService],
 })
 export class ExchangeModule {}

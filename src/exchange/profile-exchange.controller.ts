@@ -21,7 +21,7 @@ import {
   ProfileExchangeService,
   type ExchangeResult,
   type UpstreamRequest,
-} from './profile-exchange.service';
+} from '../upstream/profile-exchange.service';
 
 class ExchangeResponse {
   @ApiPropertyOptional() access_token?: string;
@@ -40,7 +40,7 @@ const isJson = (request: FastifyRequest): boolean =>
   /^application\/([\w.+-]+\+)?json/i.test(request.headers['content-type'] ?? '');
 
 /** Tokens and upstream details from either body form: JSON (`{access_token, request}`) or the raw upstream body. */
-export function readExchangeRequest(request: FastifyRequest): {
+function readExchangeRequest(request: FastifyRequest): {
   tokens: TokenRequest;
   upstream: UpstreamRequest;
 } {

@@ -1,14 +1,13 @@
 import { Module } from '@nestjs/common';
-import { ConsumersModule } from '../consumers/consumers.module';
-import { KeysModule } from '../keys/keys.module';
+import { ProfilesModule } from '../profiles/profiles.module';
 import { IntrospectionClient } from './introspection.client';
-import { ProfileService } from './profile.service';
+import { ProfilePolicies } from './profile-policies';
 import { RemoteJwksCache } from './remote-jwks.cache';
 import { VerificationService } from './verification.service';
 
 @Module({
-  imports: [KeysModule, ConsumersModule],
-  providers: [ProfileService, RemoteJwksCache, IntrospectionClient, VerificationService],
-  exports: [ProfileService, VerificationService, ConsumersModule],
+  imports: [ProfilesModule],
+  providers: [ProfilePolicies, RemoteJwksCache, IntrospectionClient, VerificationService],
+  exports: [VerificationService],
 })
 export class VerificationModule {}

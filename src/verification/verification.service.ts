@@ -10,7 +10,7 @@ import { IntrospectionClient } from './introspection.client';
 import { decodeJws, looksLikeJws } from './jws-verification';
 import { verifyWithCredential } from './kong-jwt';
 import type { CompiledProfile, ConsumerMapping, SlotPolicy } from './profile.compiler';
-import { ProfileService } from './profile.service';
+import { ProfilePolicies } from './profile-policies';
 import { extractToken } from './token-extraction';
 import type { ResolvedConsumer, TokenRequest, VerificationResult, VerifiedToken } from './types';
 import { isRefusal, isRejection, Rejections } from './rejections';
@@ -48,7 +48,7 @@ export class VerificationService {
   private readonly logger = new Logger('Verification');
 
   constructor(
-    private readonly profiles: ProfileService,
+    private readonly policies: ProfilePolicies,
     private readonly consumers: ConsumerService,
     private readonly introspection: IntrospectionClient,
     private readonly metrics: MetricsService,
@@ -62,7 +62,7 @@ export class VerificationService {
    * code); an unknown profile is a 404 and not counted, so callers cannot mint label values.
    */
   async verify(profileName: string, request: TokenRequest): Promise<VerificationResult> {
-    const compiled = this.profiles.compiledProfile(profileName);
+    const compiled = this.policies.get(profileName);
     const started = this.clock.now();
     try {
       const result = await this.run(compiled, request);

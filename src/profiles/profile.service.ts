@@ -22,25 +22,23 @@ import {
 } from '../database/profile.entity';
 import { everySyncInterval } from '../database/store-sync';
 import { MasterKeyRing } from '../keys/master-key';
-import { compileProfile, type CompiledProfile } from './profile.compiler';
 import { PROFILE_SECRET_FIELDS, type Profile } from '../config/profile-parameters';
 import { validateProfile } from '../config/profile.schema';
-import { RemoteJwksCache } from './remote-jwks.cache';
 
 /**
  * Profiles: the file's are applied at boot (create-or-update by name), every stored one is
- * validated, compiled and held in memory; the admin API writes through `save`/`delete`, and
+ * validated and held in memory; the admin API writes through `save`/`delete`, and
  * `sync` picks up what other instances sharing the database wrote.
  */
 @Injectable()
 export class ProfileService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ProfileService.name);
-  private compiled = new Map<string, CompiledProfile>();
+  private readonly profiles = new Map<string, Profile>();
   /** Each profile's parameters as given (no defaults, secrets in clear): what export shows. */
   private readonly given = new Map<string, Record<string, unknown>>();
   /** The stored row text each held profile came from, to spot changes by other instances. */
   private readonly storedText = new Map<string, string>();
-  /** Stored versions `sync` could not compile: logged once, not every round. */
+  /** Stored versions `sync` found invalid: logged once, not every round. */
   private readonly rejectedText = new Map<string, string>();
   private timer?: NodeJS.Timeout;
 
@@ -48,7 +46,6 @@ export class ProfileService implements OnModuleInit, OnApplicationBootstrap, OnM
     private readonly dataSource: DataSource,
     private readonly masterKeys: MasterKeyRing,
     private readonly consumers: ConsumerService,
-    private readonly jwks: RemoteJwksCache,
     @Inject(STS_CONFIG) private readonly config: StsConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -59,20 +56,18 @@ export class ProfileService implements OnModuleInit, OnApplicationBootstrap, OnM
     const rows = await this.dataSource.getRepository(ProfileEntity).find();
     for (const row of rows) {
       const raw = this.decrypt(row);
-      const result = this.compile(raw, `profile "${row.name}"`);
+      const result = this.validate(raw, `profile "${row.name}"`);
       if (result.profile) this.hold(row, raw, result.profile);
       problems.push(...result.problems);
     }
     if (problems.length > 0) throw new ConfigError(problems);
-    for (const { profile } of this.compiled.values()) {
+    for (const profile of this.profiles.values()) {
       if (
         profile.verify_access_token_signature === false ||
         profile.verify_channel_token_signature === false
       )
         this.logger.warn(`profile "${profile.name}" accepts tokens without checking signatures`);
     }
-    // A failing IdP is logged and retried on use; it never stops start-up.
-    await this.jwks.warm();
   }
 
   onApplicationBootstrap(): void {
@@ -85,7 +80,7 @@ export class ProfileService implements OnModuleInit, OnApplicationBootstrap, OnM
 
   /**
    * Applies consumers, then profiles, another instance created, changed or deleted (a profile
-   * may name a consumer). A stored profile this instance cannot compile (e.g. a newer version's
+   * may name a consumer). A stored profile this instance cannot validate (e.g. a newer version's
    * parameter) is logged once and the held one kept.
    */
   async sync(): Promise<void> {
@@ -95,7 +90,7 @@ export class ProfileService implements OnModuleInit, OnApplicationBootstrap, OnM
       if ([this.storedText, this.rejectedText].some((held) => held.get(row.name) === row.config))
         continue;
       const raw = this.decrypt(row);
-      const result = this.compile(raw, `profile "${row.name}"`);
+      const result = this.validate(raw, `profile "${row.name}"`);
       if (result.profile) {
         this.hold(row, raw, result.profile);
         continue;
@@ -106,30 +101,27 @@ export class ProfileService implements OnModuleInit, OnApplicationBootstrap, OnM
       );
     }
     const names = new Set(rows.map((row) => row.name));
-    for (const name of [...this.compiled.keys()]) if (!names.has(name)) this.forget(name);
+    for (const name of [...this.profiles.keys()]) if (!names.has(name)) this.forget(name);
   }
 
-  /** The validated profile, Kong defaults applied; 404 when there is none of that name. */
+  /**
+   * The validated profile, Kong defaults applied; 404 when there is none of that name. An edited
+   * profile is a new object, so what is derived from one (policies, signing settings, caches) can
+   * be kept per object.
+   */
   get(name: string): Profile {
-    return this.compiledProfile(name).profile;
+    const profile = this.profiles.get(name);
+    if (!profile) throw Errors.notFound(`profile "${name}"`);
+    return profile;
   }
 
   list(): Profile[] {
-    return [...this.compiled.values()]
-      .map(({ profile }) => profile)
-      .sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.profiles.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** The parameters as given, without defaults; undefined when there is no such profile. */
   parameters(name: string): Readonly<Record<string, unknown>> | undefined {
     return this.given.get(name);
-  }
-
-  /** For the verification service: the profile resolved into per-slot policies. */
-  compiledProfile(name: string): CompiledProfile {
-    const compiled = this.compiled.get(name);
-    if (!compiled) throw Errors.notFound(`profile "${name}"`);
-    return compiled;
   }
 
   /**
@@ -144,36 +136,36 @@ export class ProfileService implements OnModuleInit, OnApplicationBootstrap, OnM
       if (raw[field] === SECRET_PLACEHOLDER && stored?.[field] !== undefined)
         raw[field] = stored[field];
     }
-    const result = this.compile(raw, 'profile');
+    const result = this.validate(raw, 'profile');
     if (!result.profile) {
       throw Errors.invalidRequest(result.problems.map((p) => `${p.path}: ${p.message}`).join('; '));
     }
     this.hold(await this.write(raw), raw, result.profile);
-    return result.profile.profile;
+    return result.profile;
   }
 
   async delete(name: string): Promise<void> {
-    if (!this.compiled.has(name)) throw Errors.notFound(`profile "${name}"`);
+    if (!this.profiles.has(name)) throw Errors.notFound(`profile "${name}"`);
     await this.dataSource.getRepository(ProfileEntity).delete({ name });
     this.forget(name);
   }
 
-  private hold(row: ProfileEntity, raw: Record<string, unknown>, compiled: CompiledProfile): void {
-    this.compiled.set(row.name, compiled);
+  private hold(row: ProfileEntity, raw: Record<string, unknown>, profile: Profile): void {
+    this.profiles.set(row.name, profile);
     this.given.set(row.name, raw);
     this.storedText.set(row.name, row.config);
   }
 
   private forget(name: string): void {
-    this.compiled.delete(name);
+    this.profiles.delete(name);
     this.given.delete(name);
     this.storedText.delete(name);
   }
 
-  private compile(
+  private validate(
     raw: Record<string, unknown>,
     at: string,
-  ): { profile?: CompiledProfile; problems: ConfigProblem[] } {
+  ): { profile?: Profile; problems: ConfigProblem[] } {
     const { profile, problems } = validateProfile(raw, at, {
       issuer: this.config.issuer,
       allowInsecureHttp: this.config.allowInsecureHttp,
@@ -190,7 +182,7 @@ export class ProfileService implements OnModuleInit, OnApplicationBootstrap, OnM
         ],
       };
     }
-    return { profile: compileProfile(profile, (source) => this.jwks.register(source)), problems };
+    return { profile, problems };
   }
 
   /** Upserts the profile as given (without defaults), secrets encrypted; unchanged rows stay. */

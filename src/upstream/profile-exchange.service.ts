@@ -88,8 +88,7 @@ export class ProfileExchangeService {
       }
     }
     Object.assign(headers, consumerHeaders(result.consumer));
-    const optum = (profile as Record<string, unknown>).upstream_jwt as
-      UpstreamJwtSettings | undefined;
+    const optum = profile.upstream_jwt;
     if (optum) {
       const [name, value] = await this.optumHeader(optum, result.consumer, upstream, now);
       headers[name] = value;
