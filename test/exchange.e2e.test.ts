@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, X509Certificate } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { decodeProtectedHeader, type JWK } from 'jose';
-import { KeysetService } from '../src/keys/keyset.service';
+import { KeysetRotation } from '../src/keys/keyset-rotation';
 import { startSts, verifyWithPyJwt, type TestSts } from './helpers';
 import { startIdp, type LocalIdp } from './idp';
 
@@ -333,7 +333,7 @@ describe('POST /exchange/{profile} (Kong JWT Signer re-signing)', () => {
     assert.equal(second, first);
     assert.equal(await metric(signed), signedBefore, 'no signing on a cache hit');
     assert.equal(await metric(hits), hitsBefore + 1);
-    await sts.app.get(KeysetService).rotate('kong'); // Kong's default *_keyset name
+    await sts.app.get(KeysetRotation).rotate('kong'); // Kong's default *_keyset name
     const third = (await exchange('api', headers)).json<ExchangeBody>().access_token!;
     assert.notEqual(third, first);
     assert.notEqual(decodeProtectedHeader(third).kid, decodeProtectedHeader(first!).kid);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ReadinessProbes } from '../src/health/readiness-probes';
+import { ReadinessProbes } from '../src/common/readiness-probes';
 import { startSts, type TestSts } from './helpers';
 
 interface Health {

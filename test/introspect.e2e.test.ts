@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT, generateKeyPair } from 'jose';
-import { KeysetService } from '../src/keys/keyset.service';
+import { KeyRegistry } from '../src/keys/key-registry';
+import { KeysetRotation } from '../src/keys/keyset-rotation';
 import { RotationScheduler } from '../src/keys/rotation-scheduler';
 import { CertificateService } from '../src/signing/certificate.service';
 import { ManualClock, startSts, type TestSts } from './helpers';
@@ -84,7 +85,7 @@ describe('POST /introspect (RFC 7662) and metadata (RFC 8414)', () => {
     for (const token of [expired, foreign, tampered, 'not-a-jwt', noExp, `${p}`]) {
       assert.deepEqual((await introspect({ token })).json(), { active: false });
     }
-    const keysets = sts.app.get(KeysetService);
+    const keysets = sts.app.get(KeysetRotation);
     await keysets.rotate('edge');
     assert.equal(
       (await introspect({ token: valid })).json<{ active: boolean }>().active,
@@ -133,7 +134,7 @@ describe('POST /introspect (RFC 7662) and metadata (RFC 8414)', () => {
   });
 
   it('generates and keeps a self-signed certificate per signing key', async () => {
-    const keysets = sts.app.get(KeysetService);
+    const keysets = sts.app.get(KeyRegistry);
     const certificates = sts.app.get(CertificateService);
     const key = keysets.signingKey('edge');
     const chain = await certificates.chainFor('edge', key);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { KeysetService } from '../src/keys/keyset.service';
+import { KeysetRotation } from '../src/keys/keyset-rotation';
 import { MetricsService } from '../src/metrics/metrics.service';
 import { ManualClock, startSts, type TestSts } from './helpers';
 
@@ -106,18 +106,15 @@ describe('GET /metrics', () => {
     assert.equal(values.get('sts_exchange_cache_entries'), 0);
   });
 
-  it('reports time to the next rotation once a schedule is registered', async () => {
-    const metrics = sts.app.get(MetricsService);
-    metrics.setRotationSchedule((keyset) =>
-      keyset === 'edge' ? clock.now() + 3_600_000 : undefined,
-    );
+  it('reports time to the next rotation once one is scheduled', async () => {
+    await sts.app.get(KeysetRotation).rotate('edge', { prepublishSeconds: 3600 });
     const values = samples((await scrape()).body);
     assert.equal(values.get('sts_key_next_rotation_seconds{keyset="edge"}'), 3600);
     assert.equal(values.has('sts_key_next_rotation_seconds{keyset="default"}'), false);
   });
 
   it('counts its own requests too, and key age follows rotation', async () => {
-    await sts.app.get(KeysetService).rotate('edge');
+    await sts.app.get(KeysetRotation).rotate('edge');
     clock.advance(5_000);
     const values = samples((await scrape()).body);
     assert.equal(values.get('sts_key_age_seconds{keyset="edge"}'), 5);
@@ -158,11 +155,8 @@ describe('GET /metrics', () => {
 });
 
 describe('MetricsService typed methods', () => {
-  const clock = new ManualClock();
-  const noKeysets = { list: () => [] } as unknown as KeysetService;
-
   it('feeds each family other modules report into', async () => {
-    const metrics = new MetricsService(noKeysets, clock);
+    const metrics = new MetricsService();
     metrics.verificationOutcome('partner', 'OK');
     metrics.verificationOutcome('partner', 'ERR_TOKEN_EXPIRED');
     metrics.verificationOutcome('partner', 'ERR_TOKEN_EXPIRED');

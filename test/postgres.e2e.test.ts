@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Client } from 'pg';
+import { KeysetRotation } from '../src/keys/keyset-rotation';
 import { KeysetService } from '../src/keys/keyset.service';
 import { startSts, tempDir } from './helpers';
 
@@ -53,7 +54,7 @@ describe('on PostgreSQL (several instances sharing one store)', () => {
       'one store, one keyset',
     );
 
-    const rotated = await a.app.get(KeysetService).rotate('edge');
+    const rotated = await a.app.get(KeysetRotation).rotate('edge');
     await b.app.get(KeysetService).sync();
     const seenByB = (await b.inject({ url: '/jwks/edge' })).json<{ keys: { kid: string }[] }>();
     assert.equal(seenByB.keys[0]!.kid, rotated.kid, 'the other instance picks the rotation up');

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, type JWK } from 'jose';
-import { KeysetService } from '../src/keys/keyset.service';
+import { KeyRegistry } from '../src/keys/key-registry';
+import { KeysetRotation } from '../src/keys/keyset-rotation';
 import { KeysetStore, RevisionConflict } from '../src/keys/keyset.store';
 import { RETENTION_LEEWAY_SECONDS } from '../src/keys/rotation-policy';
 import { RotationScheduler } from '../src/keys/rotation-scheduler';
@@ -42,7 +43,8 @@ describe('manual rotation', () => {
         signers: [{ name: 'edge', keyset: 'edge', 'keys-to-sign': ['access_token'] }],
       },
     });
-    const keysets = sts.app.get(KeysetService);
+    const keysets = sts.app.get(KeyRegistry);
+    const rotation = sts.app.get(KeysetRotation);
     const jwks = async () => (await sts.inject({ url: '/jwks/edge' })).json<{ keys: JWK[] }>();
     const verifies = async (token: string) => {
       try {
@@ -58,7 +60,7 @@ describe('manual rotation', () => {
     const first = await signWith(sts, 'edge');
     const etagBefore = (await sts.inject({ url: '/jwks' })).headers.etag;
 
-    const newKey = await keysets.rotate('edge');
+    const newKey = await rotation.rotate('edge');
     assert.deepEqual(rotated, ['edge']);
     assert.notEqual(newKey.kid, kidOf(first));
     const second = await signWith(sts, 'edge');
@@ -71,7 +73,7 @@ describe('manual rotation', () => {
     // A second rotation puts the first key beyond retain, but tokens it signed may still be
     // valid: it stays until max_token_lifetime + leeway after its retirement.
     clock.advance(60 * SECOND);
-    await keysets.rotate('edge');
+    await rotation.rotate('edge');
     assert.equal((await jwks()).keys.length, 3);
     const firstRetiredAt = clock.now() - 60 * SECOND;
     clock.advance(firstRetiredAt + (600 + RETENTION_LEEWAY_SECONDS) * SECOND - clock.now() - 1);
@@ -99,8 +101,9 @@ describe('manual rotation', () => {
     const sts = await startSts({
       file: { keysets: [{ name: 'busy', algorithm: 'EdDSA', rotation: { retain: 3 } }] },
     });
-    const keysets = sts.app.get(KeysetService);
-    const kids = await Promise.all([1, 2, 3].map(() => keysets.rotate('busy')));
+    const keysets = sts.app.get(KeyRegistry);
+    const rotation = sts.app.get(KeysetRotation);
+    const kids = await Promise.all([1, 2, 3].map(() => rotation.rotate('busy')));
     assert.equal(new Set(kids.map((k) => k.kid)).size, 3);
     const summary = keysets.describe('busy');
     assert.deepEqual(
@@ -112,7 +115,7 @@ describe('manual rotation', () => {
 
   it('refuses to rotate an unknown keyset', async () => {
     const sts = await startSts();
-    await assert.rejects(sts.app.get(KeysetService).rotate('nope'), /keyset "nope" not found/);
+    await assert.rejects(sts.app.get(KeysetRotation).rotate('nope'), /keyset "nope" not found/);
     await sts.cleanup();
   });
 });
@@ -136,7 +139,7 @@ describe('scheduled rotation (injected clock)', () => {
     });
     const scheduler = sts.app.get(RotationScheduler);
     const rotated: string[] = [];
-    sts.app.get(KeysetService).onRotation((name) => rotated.push(name));
+    sts.app.get(KeyRegistry).onRotation((name) => rotated.push(name));
     const at = async (ms: number) => {
       clock.advance(t0 + ms - clock.now());
       await scheduler.tick();
@@ -150,7 +153,7 @@ describe('scheduled rotation (injected clock)', () => {
     const kids = await publishedKids(sts, 'sched');
     assert.equal(kids.length, 2, 'the next key is published exactly prepublish before');
     const k2 = kids[1]!;
-    const view = sts.app.get(KeysetService).describe('sched');
+    const view = sts.app.get(KeyRegistry).describe('sched');
     assert.equal(view.keys.find((k) => k.kid === k2)!.status, 'next');
     assert.equal(view.stored!.scheduledRotationAt, t0 + 24 * HOUR);
     assert.equal(kidOf(await signWith(sts, 'sched')), k1, 'a pre-published key never signs');
@@ -191,7 +194,7 @@ describe('scheduled rotation (injected clock)', () => {
 
     clock.advance(30 * HOUR); // no instance ran across the whole prepublish window
     const again = await startSts({ clock, dataDir: sts.dataDir, file });
-    const keysets = again.app.get(KeysetService);
+    const keysets = again.app.get(KeyRegistry);
     assert.equal(keysets.signingKey('late').kid, k1, 'no key signs unannounced');
     assert.equal(keysets.describe('late').stored!.scheduledRotationAt, t0 + 31 * HOUR);
     clock.advance(HOUR);
@@ -206,7 +209,7 @@ describe('several instances sharing one database', () => {
     const sts = await startSts({ file: { keysets: [{ name: 'race', algorithm: 'ES256' }] } });
     const store = sts.app.get(KeysetStore);
     const stale = (await store.read('race'))!;
-    await sts.app.get(KeysetService).rotate('race');
+    await sts.app.get(KeysetRotation).rotate('race');
     let ran = false;
     await assert.rejects(
       store.change(stale.keyset, () => {
@@ -240,16 +243,16 @@ describe('several instances sharing one database', () => {
 
     clock.advance(HOUR);
     const rotatedOnB: string[] = [];
-    b.app.get(KeysetService).onRotation((name) => rotatedOnB.push(name));
+    b.app.get(KeyRegistry).onRotation((name) => rotatedOnB.push(name));
     await tickBoth();
     const statuses = a.app
-      .get(KeysetService)
+      .get(KeyRegistry)
       .describe('shared')
       .keys.map((k) => k.status);
     assert.deepEqual(statuses, ['current', 'previous'], 'rotated once, not twice');
     assert.equal(
-      b.app.get(KeysetService).signingKey('shared').kid,
-      a.app.get(KeysetService).signingKey('shared').kid,
+      b.app.get(KeyRegistry).signingKey('shared').kid,
+      a.app.get(KeyRegistry).signingKey('shared').kid,
     );
     assert.deepEqual(rotatedOnB, ['shared'], 'listeners fire on the instance that synced too');
 
@@ -263,7 +266,7 @@ describe('several instances sharing one database', () => {
     await b.app.get(RotationScheduler).tick();
     await b.app.get(KrakendSignerService).sync();
     const token = await signWith(b, 'fresh');
-    assert.equal(kidOf(token), a.app.get(KeysetService).signingKey('fresh').kid);
+    assert.equal(kidOf(token), a.app.get(KeyRegistry).signingKey('fresh').kid);
 
     await a.app.get(KrakendSignerService).remove('fresh');
     await b.app.get(KrakendSignerService).sync();

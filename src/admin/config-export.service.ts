@@ -9,7 +9,7 @@ import {
   type SignerConfig,
 } from '../config/file.schema';
 import { isHmac } from '../config/algorithms';
-import { KeysetService } from '../keys/keyset.service';
+import { KeyRegistry } from '../keys/key-registry';
 import { KrakendSignerService } from '../signing/krakend-signer.service';
 import { ProfileService } from '../profiles/profile.service';
 import { ConsumersAdminService } from './consumers-admin.service';
@@ -37,7 +37,7 @@ export interface ExportedConfig {
 @Injectable()
 export class ConfigExportService {
   constructor(
-    private readonly keysets: KeysetService,
+    private readonly keysets: KeyRegistry,
     private readonly signers: KrakendSignerService,
     private readonly profiles: ProfileService,
     private readonly consumers: ConsumersAdminService,

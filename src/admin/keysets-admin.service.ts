@@ -4,7 +4,9 @@ import { Errors } from '../common/errors';
 import { STS_CONFIG, type StsConfig } from '../config/config';
 import { formatDuration, parseDurationSeconds } from '../config/duration';
 import type { KeysetConfig } from '../config/file.schema';
-import { KeysetService, type KeysetDescription } from '../keys/keyset.service';
+import { KeyRegistry, type KeysetDescription } from '../keys/key-registry';
+import { KeysetRotation } from '../keys/keyset-rotation';
+import { KeysetService } from '../keys/keyset.service';
 import { MasterKeyRing } from '../keys/master-key';
 import { rekeyStore } from '../keys/rekey';
 import { toRotationSettings, type RotationSettings } from '../config/rotation';
@@ -51,6 +53,8 @@ export function keysetDeclaration(keyset: KeysetDescription): KeysetConfig {
 export class KeysetsAdminService {
   constructor(
     private readonly keysets: KeysetService,
+    private readonly registry: KeyRegistry,
+    private readonly rotation: KeysetRotation,
     private readonly audit: AuditLog,
     private readonly dataSource: DataSource,
     private readonly masterKeys: MasterKeyRing,
@@ -58,11 +62,11 @@ export class KeysetsAdminService {
   ) {}
 
   list(): KeysetView[] {
-    return this.keysets.list().map((keyset) => this.view(keyset));
+    return this.registry.list().map((keyset) => this.view(keyset));
   }
 
   get(name: string): KeysetView {
-    return this.view(this.keysets.describe(name));
+    return this.view(this.registry.describe(name));
   }
 
   create(request: KeysetConfig): Promise<KeysetView> {
@@ -87,7 +91,7 @@ export class KeysetsAdminService {
 
   update(name: string, request: KeysetUpdateRequest): Promise<KeysetView> {
     return this.audit.track('update', 'keyset', name, async () => {
-      this.keysets.describe(name);
+      this.registry.describe(name);
       assertNotInFile('keyset', name, this.config.file.keysets);
       return this.view(
         await this.keysets.update(name, { rsaBits: request.rsa_bits, rotation: request.rotation }),
@@ -97,7 +101,7 @@ export class KeysetsAdminService {
 
   delete(name: string): Promise<void> {
     return this.audit.track('delete', 'keyset', name, async () => {
-      this.keysets.describe(name);
+      this.registry.describe(name);
       assertNotInFile('keyset', name, this.config.file.keysets);
       await this.keysets.delete(name);
     });
@@ -105,7 +109,7 @@ export class KeysetsAdminService {
 
   rotate(name: string, prepublish: string | undefined): Promise<KeysetView> {
     return this.audit.track('rotate', 'keyset', name, async () => {
-      await this.keysets.rotate(name, { prepublishSeconds: parseDurationSeconds(prepublish) });
+      await this.rotation.rotate(name, { prepublishSeconds: parseDurationSeconds(prepublish) });
       return this.get(name);
     });
   }

@@ -1,8 +1,12 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { CLOCK, type Clock } from './clock';
 import { OutboundHttp } from './outbound-http';
+import { ReadinessProbes } from './readiness-probes';
 
-/** Process-wide singletons: the clock and the one outbound HTTP client. */
+/**
+ * Process-wide singletons: the clock, the one outbound HTTP client, and the registry any module
+ * adds readiness conditions to (`ReadinessProbes.register`).
+ */
 @Global()
 @Module({})
 export class CommonModule {
@@ -12,8 +16,9 @@ export class CommonModule {
       providers: [
         { provide: CLOCK, useValue: clock },
         { provide: OutboundHttp, useValue: http },
+        ReadinessProbes,
       ],
-      exports: [CLOCK, OutboundHttp],
+      exports: [CLOCK, OutboundHttp, ReadinessProbes],
     };
   }
 }

@@ -1,8 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { STS_CONFIG, type StsConfig } from '../config/config';
 import { dataSourceOptions } from './data-source';
+import { StoreSync } from './store-sync';
 
+/** The store: TypeORM's data source, and the timer that keeps instances sharing it in step. */
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
@@ -14,5 +17,7 @@ import { dataSourceOptions } from './data-source';
       }),
     }),
   ],
+  providers: [StoreSync],
+  exports: [StoreSync],
 })
 export class DatabaseModule {}

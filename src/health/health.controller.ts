@@ -7,10 +7,10 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { DEFAULT_KEYSET, KeysetService } from '../keys/keyset.service';
+import { DEFAULT_KEYSET, KeyRegistry } from '../keys/key-registry';
 import { HealthResponse } from '../openapi/schemas';
 import { DatabaseProbe } from './database.probe';
-import { ReadinessProbes } from './readiness-probes';
+import { ReadinessProbes } from '../common/readiness-probes';
 
 /** A probe that takes longer than this counts as down: a hung database is not a ready one. */
 const PROBE_TIMEOUT_MS = 2000;
@@ -22,7 +22,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly database: DatabaseProbe,
-    private readonly keysets: KeysetService,
+    private readonly keysets: KeyRegistry,
     private readonly probes: ReadinessProbes,
   ) {}
 

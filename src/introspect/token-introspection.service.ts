@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { errors as joseErrors, jwtVerify, type JWTHeaderParameters } from 'jose';
 import { CLOCK, type Clock } from '../common/clock';
 import { SIGNING_ALGORITHMS } from '../config/algorithms';
-import { KeysetService } from '../keys/keyset.service';
+import { KeyRegistry } from '../keys/key-registry';
 
 /** Same bound as incoming tokens: anything larger is not one of ours. */
 const MAX_TOKEN_BYTES = 8192;
@@ -18,7 +18,7 @@ export type IntrospectionResponse =
 @Injectable()
 export class TokenIntrospectionService {
   constructor(
-    private readonly keysets: KeysetService,
+    private readonly keysets: KeyRegistry,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 

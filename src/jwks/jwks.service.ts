@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Errors } from '../common/errors';
-import { KeysetService } from '../keys/keyset.service';
+import { KeyRegistry } from '../keys/key-registry';
 
 export interface JwksDocument {
   body: string;
@@ -16,7 +16,7 @@ export class JwksService {
   private readonly cache = new Map<string, JwksDocument>();
   private cachedVersion = -1;
 
-  constructor(private readonly keysets: KeysetService) {}
+  constructor(private readonly keysets: KeyRegistry) {}
 
   /** The serialized JWKS (all keysets, or one) with its strong ETag, rebuilt only after key changes. */
   document(keyset?: string): JwksDocument {

@@ -1,9 +1,14 @@
 import { Logger, Module } from '@nestjs/common';
 import { STS_CONFIG, type StsConfig } from '../config/config';
+import { ExternalKeysets } from './external-keysets';
+import { KeyMetrics } from './key-metrics';
+import { KeyRegistry } from './key-registry';
+import { KeysetRotation } from './keyset-rotation';
 import { KeysetService } from './keyset.service';
 import { KeysetStore } from './keyset.store';
 import { MasterKeyRing, resolveMasterKeys } from './master-key';
 import { RotationScheduler } from './rotation-scheduler';
+import { StoredKeysets } from './stored-keysets';
 
 function masterKeyRing(config: StsConfig): MasterKeyRing {
   const { keys, generatedFile } = resolveMasterKeys(config.masterKeys, config);
@@ -27,9 +32,21 @@ function masterKeyRing(config: StsConfig): MasterKeyRing {
   providers: [
     { provide: MasterKeyRing, inject: [STS_CONFIG], useFactory: masterKeyRing },
     KeysetStore,
+    KeyRegistry,
+    StoredKeysets,
+    KeysetRotation,
+    ExternalKeysets,
     KeysetService,
     RotationScheduler,
+    KeyMetrics,
   ],
-  exports: [KeysetService, RotationScheduler, MasterKeyRing],
+  exports: [
+    KeyRegistry,
+    KeysetService,
+    KeysetRotation,
+    ExternalKeysets,
+    RotationScheduler,
+    MasterKeyRing,
+  ],
 })
 export class KeysModule {}

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { MetricsService } from '../metrics/metrics.service';
+import { KeysetRotation } from './keyset-rotation';
 import { KeysetService } from './keyset.service';
 
 /**
@@ -22,14 +22,8 @@ export class RotationScheduler implements OnApplicationBootstrap, OnModuleDestro
 
   constructor(
     private readonly keysets: KeysetService,
-    metrics: MetricsService,
-  ) {
-    // `sts_key_next_rotation_seconds`: when this scheduler will rotate each stored keyset (the
-    // pending key's start, else current start + period); external keysets have no schedule.
-    metrics.setRotationSchedule(
-      (keyset) => this.keysets.describe(keyset).stored?.scheduledRotationAt ?? undefined,
-    );
-  }
+    private readonly rotation: KeysetRotation,
+  ) {}
 
   /** Catches up on steps that fell due while no instance ran, then ticks on a timer. */
   async onApplicationBootstrap(): Promise<void> {
@@ -48,7 +42,7 @@ export class RotationScheduler implements OnApplicationBootstrap, OnModuleDestro
   tick(): Promise<void> {
     const pass = this.queue.then(async () => {
       await this.keysets.sync();
-      await this.keysets.applyAllDue();
+      await this.rotation.applyAllDue();
     });
     this.queue = pass.catch(() => undefined);
     return pass;

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { STS_CONFIG, type StsConfig } from '../config/config';
-import { KeysetService } from '../keys/keyset.service';
+import { KeyRegistry } from '../keys/key-registry';
 import { TOKEN_EXCHANGE_GRANT } from '../exchange/token-types';
 
 class AuthorizationServerMetadata {
@@ -25,7 +25,7 @@ const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
 export class MetadataController {
   constructor(
     @Inject(STS_CONFIG) private readonly config: StsConfig,
-    private readonly keysets: KeysetService,
+    private readonly keysets: KeyRegistry,
   ) {}
 
   @Get('.well-known/oauth-authorization-server')

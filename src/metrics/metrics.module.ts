@@ -1,12 +1,10 @@
 import { Global, Module } from '@nestjs/common';
-import { KeysModule } from '../keys/keys.module';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 
 /** Global: any module injects MetricsService and feeds its families through typed methods. */
 @Global()
 @Module({
-  imports: [KeysModule],
   controllers: [MetricsController],
   providers: [MetricsService],
   exports: [MetricsService],

@@ -1,7 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { CLOCK, type Clock } from '../common/clock';
-import { KeysetService } from '../keys/keyset.service';
 
 export type ExchangeCacheResult = 'hit' | 'miss';
 export type IntrospectionResult = 'call' | 'cache_hit' | 'failure';
@@ -76,47 +74,16 @@ export class MetricsService {
   });
 
   private exchangeCacheSize: () => number = () => 0;
-  private rotationSchedule: (keyset: string) => number | undefined = () => undefined;
 
-  constructor(keysets: KeysetService, @Inject(CLOCK) clock: Clock) {
+  constructor() {
     collectDefaultMetrics({ register: this.registry });
     const cacheSize = () => this.exchangeCacheSize();
-    const rotationAt = (keyset: string) => this.rotationSchedule(keyset);
-    const currentKeyAges = () =>
-      keysets.list().flatMap((keyset) => {
-        const current = keyset.keys.find((key) => key.status === 'current');
-        return current ? [{ keyset: keyset.name, createdAt: current.createdAt }] : [];
-      });
     new Gauge({
       name: 'sts_exchange_cache_entries',
       help: 'Re-signed tokens currently cached',
       registers: [this.registry],
       collect() {
         this.set(cacheSize());
-      },
-    });
-    new Gauge({
-      name: 'sts_key_age_seconds',
-      help: 'Age of the current signing key of each keyset',
-      labelNames: ['keyset'] as const,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const { keyset, createdAt } of currentKeyAges())
-          this.set({ keyset }, (clock.now() - createdAt) / 1000);
-      },
-    });
-    new Gauge({
-      name: 'sts_key_next_rotation_seconds',
-      help: 'Time until the next scheduled rotation of each keyset (absent: none scheduled)',
-      labelNames: ['keyset'] as const,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const keyset of keysets.list()) {
-          const at = rotationAt(keyset.name);
-          if (at !== undefined) this.set({ keyset: keyset.name }, (at - clock.now()) / 1000);
-        }
       },
     });
   }
@@ -159,10 +126,5 @@ export class MetricsService {
 
   signingLatency(alg: string, seconds: number): void {
     this.signingDuration.observe({ alg }, seconds);
-  }
-
-  /** Scheduled rotation reports when each keyset rotates next (epoch ms), or undefined. */
-  setRotationSchedule(nextRotationAt: (keyset: string) => number | undefined): void {
-    this.rotationSchedule = nextRotationAt;
   }
 }

@@ -1,12 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnModuleDestroy,
-  OnModuleInit,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CLOCK, type Clock } from '../common/clock';
 import { Errors } from '../common/errors';
@@ -20,7 +13,7 @@ import {
   profileSecretAad as aadFor,
   type SealedValue,
 } from '../database/profile.entity';
-import { everySyncInterval } from '../database/store-sync';
+import { StoreSync } from '../database/store-sync';
 import { MasterKeyRing } from '../keys/master-key';
 import { PROFILE_SECRET_FIELDS, type Profile } from '../config/profile-parameters';
 import { validateProfile } from '../config/profile.schema';
@@ -31,7 +24,7 @@ import { validateProfile } from '../config/profile.schema';
  * `sync` picks up what other instances sharing the database wrote.
  */
 @Injectable()
-export class ProfileService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+export class ProfileService implements OnModuleInit {
   private readonly logger = new Logger(ProfileService.name);
   private readonly profiles = new Map<string, Profile>();
   /** Each profile's parameters as given (no defaults, secrets in clear): what export shows. */
@@ -40,10 +33,10 @@ export class ProfileService implements OnModuleInit, OnApplicationBootstrap, OnM
   private readonly storedText = new Map<string, string>();
   /** Stored versions `sync` found invalid: logged once, not every round. */
   private readonly rejectedText = new Map<string, string>();
-  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly storeSync: StoreSync,
     private readonly masterKeys: MasterKeyRing,
     private readonly consumers: ConsumerService,
     @Inject(STS_CONFIG) private readonly config: StsConfig,
@@ -51,6 +44,7 @@ export class ProfileService implements OnModuleInit, OnApplicationBootstrap, OnM
   ) {}
 
   async onModuleInit(): Promise<void> {
+    this.storeSync.register('profile and consumer', () => this.sync());
     for (const raw of this.config.file.profiles) await this.write(raw);
     const problems: ConfigProblem[] = [];
     const rows = await this.dataSource.getRepository(ProfileEntity).find();
@@ -68,14 +62,6 @@ export class ProfileService implements OnModuleInit, OnApplicationBootstrap, OnM
       )
         this.logger.warn(`profile "${profile.name}" accepts tokens without checking signatures`);
     }
-  }
-
-  onApplicationBootstrap(): void {
-    this.timer = everySyncInterval('profile and consumer', () => this.sync(), this.logger);
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
   }
 
   /**

@@ -1,25 +1,18 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnModuleDestroy,
-  OnModuleInit,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Errors, StsError } from '../common/errors';
 import { OutboundHttp, OutboundHttpError } from '../common/outbound-http';
 import { STS_CONFIG, signerProblems, type StsConfig } from '../config/config';
+import { STORE_SYNC_MS, StoreSync } from '../database/store-sync';
 import type { SignerConfig } from '../config/file.schema';
 import type { SigningAlgorithm } from '../config/algorithms';
-import { DEFAULT_KEYSET, KeysetService } from '../keys/keyset.service';
+import { ExternalKeysets } from '../keys/external-keysets';
+import { DEFAULT_KEYSET, KeyRegistry } from '../keys/key-registry';
+import { KeysetService } from '../keys/keyset.service';
 import { JwsSigner } from './jws-signer.service';
 import { canonicalSigner, SignerStore, signerOptionsText } from './signer.store';
 
 /** KrakenD reloads a `jwk-url` set from its cache; we refresh it on this period. */
 const JWK_URL_REFRESH_SECONDS = 900;
-
-/** How soon signer changes made through another instance sharing the database apply here. */
-export const SIGNER_SYNC_MS = 5000;
 
 export type JsonObject = Record<string, unknown>;
 
@@ -51,16 +44,18 @@ const keysetOf = (signer: SignerConfig): string =>
  * `sync` picks up changes made by other instances.
  */
 @Injectable()
-export class KrakendSignerService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+export class KrakendSignerService implements OnModuleInit {
   private readonly logger = new Logger(KrakendSignerService.name);
   private readonly signers = new Map<string, HeldSigner>();
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly keysets: KeysetService,
+    private readonly registry: KeyRegistry,
+    private readonly external: ExternalKeysets,
     private readonly http: OutboundHttp,
     private readonly jws: JwsSigner,
     private readonly store: SignerStore,
+    private readonly storeSync: StoreSync,
     @Inject(STS_CONFIG) private readonly config: StsConfig,
   ) {}
 
@@ -71,22 +66,12 @@ export class KrakendSignerService implements OnModuleInit, OnApplicationBootstra
       await this.store.save(signer);
     }
     await this.sync();
+    this.storeSync.register('signer', () => this.sync());
     this.keysets.addReferenceCheck((keyset) =>
       [...this.signers.values()]
         .filter((held) => held.keyset === keyset)
         .map((held) => `signer "${held.config.name}"`),
     );
-  }
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.sync().catch((err: Error) => this.logger.error(`signer sync failed: ${err.message}`));
-    }, SIGNER_SYNC_MS);
-    this.timer.unref();
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
   }
 
   /** Every signer, by name, as configured. */
@@ -162,7 +147,7 @@ export class KrakendSignerService implements OnModuleInit, OnApplicationBootstra
     if (!signer) throw Errors.notFound(`signer "${signerName}"`);
     if (signer.unavailable !== undefined) {
       throw new StsError('ERR_SIGNER_UNAVAILABLE', `signer "${signerName}" cannot sign right now`, {
-        retryAfterSeconds: SIGNER_SYNC_MS / 1000,
+        retryAfterSeconds: STORE_SYNC_MS / 1000,
       });
     }
     if (!isJsonObject(body)) throw Errors.invalidRequest('request body must be a JSON object');
@@ -170,7 +155,7 @@ export class KrakendSignerService implements OnModuleInit, OnApplicationBootstra
       ? await this.callBackend(signer.config.backend, body)
       : body;
 
-    const key = this.keysets.signingKey(signer.keyset, signer.select);
+    const key = this.registry.signingKey(signer.keyset, signer.select);
     const sign = signer.config.full
       ? (payload: JsonObject) => this.jws.flattened(payload, key)
       : (payload: JsonObject) => this.jws.compact(payload, key);
@@ -196,7 +181,7 @@ export class KrakendSignerService implements OnModuleInit, OnApplicationBootstra
     const keyset = keysetOf(signer);
     const jwkUrl = signer['jwk-url'];
     if (jwkUrl) {
-      await this.keysets.registerExternal(
+      await this.external.register(
         keyset,
         {
           url: jwkUrl,
@@ -211,9 +196,9 @@ export class KrakendSignerService implements OnModuleInit, OnApplicationBootstra
       return { config, text, keyset, select: { kid: signer.kid, alg: signer.alg } };
     }
     // A named keyset is created on first use, as Kong does with its keyset names.
-    if (!this.keysets.has(keyset))
+    if (!this.registry.has(keyset))
       await this.keysets.ensureKeyset({ name: keyset, algorithm: signer.alg ?? 'RS256' });
-    const key = this.keysets.signingKey(keyset);
+    const key = this.registry.signingKey(keyset);
     if (signer.alg && signer.alg !== key.alg) {
       throw new Error(
         `signer "${signer.name}": alg ${signer.alg} does not match keyset "${keyset}" (${key.alg})`,
@@ -227,12 +212,12 @@ export class KrakendSignerService implements OnModuleInit, OnApplicationBootstra
     this.signers.set(name, held);
     // A signer that no longer signs with its own jwk-url releases that key set.
     if (held.keyset !== externalKeysetName(name))
-      this.keysets.unregisterExternal(externalKeysetName(name));
+      this.external.unregister(externalKeysetName(name));
   }
 
   private forget(name: string): void {
     this.signers.delete(name);
-    this.keysets.unregisterExternal(externalKeysetName(name));
+    this.external.unregister(externalKeysetName(name));
   }
 
   /** KrakenD's endpoint wrapper: the request goes to the token-issuing backend, its answer is signed. */

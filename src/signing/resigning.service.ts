@@ -1,8 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { basicAuthorization } from '../common/basic-auth';
 import { CLOCK, epochSeconds, type Clock } from '../common/clock';
 import { DEFAULT_EXCHANGE_CACHE, ExchangeCache } from './exchange-cache';
 import { isSigningAlgorithm } from '../config/algorithms';
-import { DEFAULT_KEYSET, KeysetService } from '../keys/keyset.service';
+import { ExternalKeysets } from '../keys/external-keysets';
+import { DEFAULT_KEYSET, KeyRegistry } from '../keys/key-registry';
+import { KeysetService } from '../keys/keyset.service';
 import type { SigningKey } from '../keys/signing-key';
 import type { Profile } from '../config/profile-parameters';
 import type { VerifiedToken } from '../verification/types';
@@ -32,11 +35,13 @@ export class ResigningService {
 
   constructor(
     private readonly keysets: KeysetService,
+    private readonly registry: KeyRegistry,
+    private readonly external: ExternalKeysets,
     private readonly jws: JwsSigner,
     private readonly metrics: MetricsService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    keysets.onRotation(() => this.cache.clear());
+    registry.onRotation(() => this.cache.clear());
     metrics.setExchangeCacheSizeSource(() => this.cache.size);
   }
 
@@ -93,26 +98,26 @@ export class ResigningService {
       if (!registered) {
         const headers: Record<string, string> = {};
         if (auth.username !== undefined) {
-          headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password ?? ''}`).toString('base64')}`;
+          headers.authorization = basicAuthorization(auth.username, auth.password ?? '');
         }
-        registered = this.keysets.registerExternal(name, { url: keyset, headers });
+        registered = this.external.register(name, { url: keyset, headers });
         registered.catch(() => this.externalKeysets.delete(name));
         this.externalKeysets.set(name, registered);
       }
       await registered;
-      return this.keysets.signingKey(name, algorithm ? { alg: algorithm } : {});
+      return this.registry.signingKey(name, algorithm ? { alg: algorithm } : {});
     }
     const base = keyset ?? DEFAULT_KEYSET;
     // Kong keeps keys of every algorithm under one keyset name; ours hold one algorithm each, so
     // another algorithm under the same name lives in `<name>-<alg>`.
-    const existing = this.keysets.algorithmOf(base);
+    const existing = this.registry.algorithmOf(base);
     const name =
       algorithm === undefined || existing === undefined || existing === algorithm
         ? base
         : `${base}-${algorithm}`;
-    if (!this.keysets.has(name))
+    if (!this.registry.has(name))
       await this.keysets.ensureKeyset({ name, algorithm: algorithm ?? 'RS256' });
-    return this.keysets.signingKey(name, { alg: algorithm });
+    return this.registry.signingKey(name, { alg: algorithm });
   }
 
   /** Profile versions: an edited profile is a new object, so cached tokens of the old one never match. */

@@ -9,10 +9,11 @@ import {
   type JWSHeaderParameters,
 } from 'jose';
 import { LRUCache } from 'lru-cache';
+import { basicAuthorization } from '../common/basic-auth';
 import { CLOCK, type Clock } from '../common/clock';
 import { OutboundHttp } from '../common/outbound-http';
 import { STS_CONFIG, type StsConfig } from '../config/config';
-import { ReadinessProbes } from '../health/readiness-probes';
+import { ReadinessProbes } from '../common/readiness-probes';
 import { isHmac } from '../config/algorithms';
 import { redactOutboundUrl } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
@@ -260,7 +261,7 @@ export class RemoteJwksCache {
   register(source: JwksSource): RemoteJwks {
     const headers: Record<string, string> = {};
     if (source.username != null && source.password != null) {
-      headers.authorization = `Basic ${Buffer.from(`${source.username}:${source.password}`).toString('base64')}`;
+      headers.authorization = basicAuthorization(source.username, source.password);
     }
     const settings = this.config.verification;
     const rotate = source.rotatePeriodSeconds ?? 0;

@@ -1,0 +1,164 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CLOCK, type Clock } from '../common/clock';
+import { Errors } from '../common/errors';
+import { isSigningAlgorithm } from '../config/algorithms';
+import type { KeysetEntity } from '../database/keyset.entity';
+import { SigningKeyEntity } from '../database/signing-key.entity';
+import { generateSigningKey } from './key-generator';
+import { KeyRegistry, type HeldKey } from './key-registry';
+import { KeysetStore, RevisionConflict, type StoredKeyset } from './keyset.store';
+import { dueStep, type RotationStep } from './rotation-policy';
+import { settingsOf, StoredKeysets } from './stored-keysets';
+
+/** Bounds the steps one pass applies (promote, prepublish, prune) after a long downtime. */
+const MAX_STEPS_PER_PASS = 5;
+
+const timelineOf = (row: SigningKeyEntity) => ({
+  kid: row.kid,
+  status: row.status,
+  generation: row.generation,
+  activeFrom: row.activatedAt,
+  retiredAt: row.retiredAt,
+});
+
+/**
+ * Rotation of stored keysets, following `rotation-policy.ts`: a next key is published
+ * `prepublish` before it signs, retired keys stay published for `retain` generations or until
+ * every token they signed has expired. Scheduled steps run when RotationScheduler ticks; a manual
+ * rotation takes the same path. Several instances may share one database: the stored revision
+ * decides who applies a step.
+ */
+@Injectable()
+export class KeysetRotation {
+  private readonly logger = new Logger(KeysetRotation.name);
+
+  constructor(
+    private readonly store: KeysetStore,
+    private readonly stored: StoredKeysets,
+    private readonly registry: KeyRegistry,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Manual rotation, through the scheduled path: the next key (the pending one if any, else a new
+   * one) is scheduled to start signing `prepublishSeconds` from now — at once when 0 — and the
+   * due steps are applied. Returns the key that signs from then on.
+   */
+  async rotate(name: string, options: { prepublishSeconds?: number } = {}): Promise<HeldKey> {
+    this.stored.origin(name);
+    const kid = await this.stored.serialized(name, async () => {
+      const scheduled = await this.stored.retrying(name, async () => {
+        const { keyset, keys } = await this.stored.readOrNotFound(name);
+        const activeFrom = this.clock.now() + (options.prepublishSeconds ?? 0) * 1000;
+        const pending = keys.find((k) => k.status === 'next');
+        try {
+          if (pending) {
+            await this.store.change(keyset, (em) =>
+              em.update(SigningKeyEntity, { id: pending.id }, { activatedAt: activeFrom }),
+            );
+            return pending.kid;
+          }
+          return await this.publishNext(keyset, keys, activeFrom);
+        } finally {
+          await this.stored.reload(name);
+        }
+      });
+      await this.applyDueLocked(name);
+      return scheduled;
+    });
+    const key = this.registry.get(name)?.keys.find((k) => k.kid === kid);
+    if (!key) throw Errors.conflict(`keyset "${name}" changed during the rotation; try again`);
+    return key;
+  }
+
+  /**
+   * Applies every due rotation step of every stored keyset (the scheduler's work). Memory was
+   * just synced, so it tells cheaply which keysets have something due; only those are re-read
+   * from the database, which decides.
+   */
+  async applyAllDue(): Promise<void> {
+    const now = this.clock.now();
+    for (const held of this.registry.all()) {
+      if (held.origin.kind !== 'stored' || !dueStep(held.keys, held.origin.rotation, now)) continue;
+      try {
+        await this.stored.serialized(held.name, () => this.applyDueLocked(held.name));
+      } catch (err) {
+        this.logger.error(
+          `rotation step for keyset "${held.name}" failed, retrying on the next tick: ${(err as Error).message}`,
+        );
+      }
+    }
+  }
+
+  /** Applies due steps until the keyset is up to date; caller holds the keyset's lock. */
+  async applyDueLocked(name: string): Promise<void> {
+    for (let step = 0; step < MAX_STEPS_PER_PASS; step++) {
+      const stored = await this.store.read(name);
+      if (!stored) return this.stored.reload(name);
+      const due = dueStep(stored.keys.map(timelineOf), settingsOf(stored.keyset), this.clock.now());
+      if (!due) return;
+      let conflict = false;
+      try {
+        await this.applyStep(stored, due);
+      } catch (err) {
+        // Another instance applied a step first; the next pass starts from what it wrote.
+        if (!(err instanceof RevisionConflict)) throw err;
+        conflict = true;
+      } finally {
+        await this.stored.reload(name);
+      }
+      if (conflict) return;
+    }
+  }
+
+  private async applyStep({ keyset, keys }: StoredKeyset, step: RotationStep): Promise<void> {
+    const now = this.clock.now();
+    if (step.kind === 'promote') {
+      await this.store.change(keyset, async (em) => {
+        await em.update(
+          SigningKeyEntity,
+          { keysetId: keyset.id, status: 'current' },
+          { status: 'previous', retiredAt: now },
+        );
+        await em.update(
+          SigningKeyEntity,
+          { keysetId: keyset.id, kid: step.kid },
+          { status: 'current', activatedAt: now },
+        );
+      });
+      this.logger.log(`rotated keyset "${keyset.name}": kid ${step.kid} signs from now on`);
+    } else if (step.kind === 'prepublish') {
+      const kid = await this.publishNext(keyset, keys, step.activeFrom);
+      this.logger.log(
+        `published the next key of keyset "${keyset.name}" (kid ${kid}); it signs from ${new Date(step.activeFrom).toISOString()}`,
+      );
+    } else {
+      await this.store.change(keyset, async (em) => {
+        for (const kid of step.kids)
+          await em.delete(SigningKeyEntity, { keysetId: keyset.id, kid });
+      });
+      this.logger.log(
+        `unpublished retired keys of keyset "${keyset.name}": ${step.kids.join(', ')}`,
+      );
+    }
+  }
+
+  /** Generates a key and stores it as the keyset's `next`, to sign from `activeFrom`. */
+  private async publishNext(
+    keyset: KeysetEntity,
+    keys: SigningKeyEntity[],
+    activeFrom: number,
+  ): Promise<string> {
+    if (!isSigningAlgorithm(keyset.algorithm))
+      throw new Error(`keyset "${keyset.name}" has unsupported algorithm ${keyset.algorithm}`);
+    const generated = await generateSigningKey(keyset.algorithm, keyset.rsaBits ?? undefined);
+    const generation = Math.max(0, ...keys.map((k) => k.generation)) + 1;
+    await this.store.change(keyset, (em) =>
+      em.insert(
+        SigningKeyEntity,
+        this.store.sealedRow(keyset.id, generated, 'next', generation, activeFrom),
+      ),
+    );
+    return generated.kid;
+  }
+}

@@ -1,0 +1,124 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { importJWK, type JWK } from 'jose';
+import { Errors } from '../common/errors';
+import { isSigningAlgorithm, type SigningAlgorithm } from '../config/algorithms';
+import type { RotationSettings } from '../config/rotation';
+import type { KeysetEntity } from '../database/keyset.entity';
+import type { KeyStatus } from '../database/signing-key.entity';
+import { KeyRegistry, type HeldKey, type StoredOrigin } from './key-registry';
+import { KeysetStore, RevisionConflict, type StoredKeyset } from './keyset.store';
+
+const STATUS_ORDER: Record<KeyStatus, number> = { current: 0, next: 1, previous: 2 };
+const CONFLICT_ATTEMPTS = 3;
+
+export const settingsOf = (keyset: KeysetEntity): RotationSettings => ({
+  retain: keyset.retain,
+  periodSeconds: keyset.rotationPeriod,
+  prepublishSeconds: keyset.prepublish,
+  maxTokenLifetimeSeconds: keyset.maxTokenLifetime,
+});
+
+/**
+ * How changes to stored keysets are made: one at a time per keyset in this process, retried when
+ * another instance changed the row first, and always ending with the registry reloaded from the
+ * database, which is the truth.
+ */
+@Injectable()
+export class StoredKeysets {
+  private readonly logger = new Logger(StoredKeysets.name);
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly store: KeysetStore,
+    private readonly registry: KeyRegistry,
+  ) {}
+
+  /** The held origin of a stored keyset: 404 when unknown, 400 when managed externally. */
+  origin(name: string): StoredOrigin {
+    const held = this.registry.get(name);
+    if (!held || (held.origin.kind === 'external' && !held.origin.listed))
+      throw Errors.notFound(`keyset "${name}"`);
+    if (held.origin.kind === 'external')
+      throw Errors.invalidRequest(
+        `keyset "${name}" is managed externally (jwks_url); change it at its source`,
+      );
+    return held.origin;
+  }
+
+  async readOrNotFound(name: string): Promise<StoredKeyset> {
+    const stored = await this.store.read(name);
+    if (stored) return stored;
+    await this.reload(name);
+    throw Errors.notFound(`keyset "${name}"`);
+  }
+
+  /** Replaces the registry's copy of a stored keyset with the database's (or drops it). */
+  async reload(name: string): Promise<void> {
+    const stored = await this.store.read(name);
+    const before = this.registry.get(name);
+    if (!stored) {
+      if (before?.origin.kind === 'stored') this.registry.drop(name);
+      return;
+    }
+    const { keyset, keys: rows } = stored;
+    if (!isSigningAlgorithm(keyset.algorithm)) {
+      throw new Error(`keyset "${name}" has unsupported algorithm ${keyset.algorithm}`);
+    }
+    const known = new Map((before?.keys ?? []).map((k) => [k.kid, k]));
+    const keys: HeldKey[] = [];
+    for (const row of [...rows].sort(
+      (a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || b.generation - a.generation,
+    )) {
+      // A key already in memory is not unsealed again: only its place in the timeline moves.
+      const held = known.get(row.kid);
+      keys.push({
+        kid: row.kid,
+        alg: row.alg as SigningAlgorithm,
+        key: held?.key ?? (await importJWK(this.store.unseal(name, row), row.alg)),
+        publicJwk:
+          held?.publicJwk ?? (row.publicJwk ? (JSON.parse(row.publicJwk) as JWK) : undefined),
+        status: row.status,
+        createdAt: row.createdAt,
+        generation: row.generation,
+        activeFrom: row.activatedAt,
+        retiredAt: row.retiredAt,
+      });
+    }
+    this.registry.hold({
+      name,
+      algorithm: keyset.algorithm,
+      origin: {
+        kind: 'stored',
+        id: keyset.id,
+        revision: keyset.revision,
+        rsaBits: keyset.rsaBits,
+        rotation: settingsOf(keyset),
+      },
+      keys,
+    });
+  }
+
+  /** Retries work that lost a revision race (the memory copy is reloaded in between). */
+  async retrying<T>(name: string, work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (err) {
+        if (!(err instanceof RevisionConflict) || attempt >= CONFLICT_ATTEMPTS) throw err;
+        this.logger.warn(`keyset "${name}" changed concurrently; retrying`);
+      }
+    }
+  }
+
+  /** One change at a time per keyset within this process. */
+  async serialized<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(name) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(work);
+    this.locks.set(name, next);
+    try {
+      return await next;
+    } finally {
+      if (this.locks.get(name) === next) this.locks.delete(name);
+    }
+  }
+}
