@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Errors, StsError } from '../src/common/errors';
-import {
-  checkClaims,
-  readClaim,
-  ScopeRequirement,
-  type ClaimPolicy,
-} from '../src/verification/claim-checks';
+import { checkClaims, readClaim, type ClaimPolicy } from '../src/verification/claim-checks';
+import { ScopeRequirement } from '../src/verification/scopes';
 import { extractToken, type TokenSources } from '../src/verification/token-extraction';
 import { bearerChallenge } from '../src/common/www-authenticate';
 

@@ -6,7 +6,9 @@ import { STS_CONFIG, type StsConfig } from '../config/config';
 import type { Client } from '../clients/client.service';
 import { slotSigning } from '../signing/profile-signing';
 import { ResigningService } from '../signing/resigning.service';
+import { readClaim } from '../verification/claim-checks';
 import { isRefusal } from '../verification/rejections';
+import { DEFAULT_SCOPES_CLAIM, grantedScopes } from '../verification/scopes';
 import { VerificationService } from '../verification/verification.service';
 import type { Profile } from '../config/profile-parameters';
 import type { VerifiedToken } from '../verification/types';
@@ -42,17 +44,6 @@ const many = (form: Form, name: string): string[] => {
   if (value === undefined) return [];
   return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
 };
-
-/** Scopes of a token: `scope` (space-separated) or `scp` (array), as IdPs write them. */
-export function scopesOf(claims: Record<string, unknown>): Set<string> {
-  const raw = claims.scope ?? claims.scp;
-  const list = Array.isArray(raw)
-    ? raw.filter((s): s is string => typeof s === 'string')
-    : typeof raw === 'string'
-      ? raw.split(/\s+/)
-      : [];
-  return new Set(list.filter(Boolean));
-}
 
 /**
  * RFC 8693 token exchange for authenticated clients: the subject token is verified by the
@@ -116,7 +107,7 @@ export class TokenExchangeService {
       subjectToken,
       'subject_token',
     );
-    const scope = this.scopeFor(client, subject, single(form, 'scope'));
+    const scope = this.scopeFor(client, profile, subject, single(form, 'scope'));
     const act = actorToken ? await this.actClaim(client, subject, actorToken) : undefined;
 
     const now = epochSeconds(this.clock);
@@ -162,13 +153,19 @@ export class TokenExchangeService {
     return [...new Set(requested)];
   }
 
-  /** Down-scoping only: never wider than the subject token, nor than what the client may request. */
+  /**
+   * Down-scoping only: never wider than the subject token (its scopes read by the one rule, at the
+   * profile's `access_token_scopes_claim`), nor than what the client may request.
+   */
   private scopeFor(
     client: Client,
+    profile: Profile,
     subject: VerifiedToken,
     requested: string | undefined,
   ): string | undefined {
-    const subjectScopes = scopesOf(subject.claims);
+    const subjectScopes = grantedScopes(
+      readClaim(subject.claims, profile.access_token_scopes_claim ?? DEFAULT_SCOPES_CLAIM),
+    );
     const allowed = (s: string) =>
       subjectScopes.has(s) && (client.scopes.length === 0 || client.scopes.includes(s));
     if (requested === undefined) {

@@ -1,5 +1,6 @@
 import type { ClaimPath } from '../config/profile-parameters';
 import { Rejections } from './rejections';
+import type { ScopeRequirement } from './scopes';
 
 export type Claims = Record<string, unknown>;
 
@@ -17,45 +18,6 @@ export function readClaim(claims: Claims, path: ClaimPath): unknown {
 }
 
 export const pathLabel = (path: ClaimPath): string => path.join('.');
-
-/**
- * Kong's scope rule: the claim (a string, or an array joined with spaces) is split on whitespace
- * into a set; each required entry is split on whitespace and all its parts must be present (AND);
- * the requirement holds when any entry holds (OR). Case-sensitive.
- * `["employee demo-service", "superadmin"]` = (employee AND demo-service) OR superadmin.
- */
-export class ScopeRequirement {
-  private readonly alternatives: readonly (readonly string[])[];
-
-  constructor(private readonly required: readonly string[]) {
-    this.alternatives = required.map((entry) => entry.split(/\s+/).filter(Boolean));
-  }
-
-  static granted(value: unknown): Set<string> | undefined {
-    let text: string;
-    if (typeof value === 'string') text = value;
-    else if (Array.isArray(value))
-      text = value
-        .filter((v) => typeof v === 'string' || typeof v === 'number')
-        .map(String)
-        .join(' ');
-    else return undefined;
-    return new Set(text.split(/\s+/).filter(Boolean));
-  }
-
-  isSatisfiedBy(value: unknown): boolean {
-    const granted = ScopeRequirement.granted(value);
-    if (!granted) return false;
-    return this.alternatives.some((all) => all.every((scope) => granted.has(scope)));
-  }
-
-  /** For `error_description`, which may not contain double quotes (RFC 6750 §3). */
-  describe(): string {
-    return this.required.length === 1
-      ? `requires scope '${this.required[0]}'`
-      : `requires one of: ${this.required.map((entry) => `'${entry}'`).join(', ')}`;
-  }
-}
 
 /** An issuer, subject or audience allow-list on one claim. */
 export interface AllowList {

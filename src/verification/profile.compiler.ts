@@ -1,5 +1,6 @@
 import { ASYMMETRIC_ALGORITHMS, HMAC_ALGORITHMS } from '../config/algorithms';
-import { pathLabel, ScopeRequirement, type AllowList, type ClaimPolicy } from './claim-checks';
+import { pathLabel, type AllowList, type ClaimPolicy } from './claim-checks';
+import { ScopeRequirement } from './scopes';
 import type { IntrospectionTarget } from './introspection.client';
 import {
   familyOf,
