@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
-import { generateOpenApi, OPENAPI_FILE } from '../src/openapi/generate';
+import { generateOpenApi, OPENAPI_FILE } from '../src/cli/openapi';
 
 it('openapi/openapi.json is up to date with the code (run `npm run openapi`)', async () => {
   const generated = await generateOpenApi();

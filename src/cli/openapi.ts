@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../app';
-import { buildOpenApiDocument } from './swagger';
+import { buildOpenApiDocument } from '../openapi/swagger';
 
 export const OPENAPI_FILE = join(__dirname, '..', '..', '..', 'openapi', 'openapi.json');
 
