@@ -211,7 +211,7 @@ describe('Kong JWT credentials mode (seed 002)', () => {
 
     it('token expired', async () =>
       rejectedWith(
-        await call('kong-jwt', { token: await hs({ iss: 'alice-key', exp: now() - 1 }) }),
+        await call('kong-jwt', { token: await hs(fresh({ iss: 'alice-key', exp: now() - 1 })) }),
         'token expired',
       ));
 
@@ -223,14 +223,20 @@ describe('Kong JWT credentials mode (seed 002)', () => {
 
     it("'exp' claim must be a number", async () =>
       rejectedWith(
-        await call('kong-jwt', { token: await hs({ iss: 'alice-key', exp: 'tomorrow' }) }),
+        await call('kong-jwt', { token: await hs(fresh({ iss: 'alice-key', exp: 'tomorrow' })) }),
         "'exp' claim must be a number",
       ));
 
-    it('The maximum allowed expiration is exceeded', async () => {
+    it('every failing claim, in claims_to_verify order; the first one decides the code', async () => {
+      const res = await call('kong-jwt', { token: await hs({ iss: 'alice-key', exp: now() - 1 }) });
+      rejectedWith(res, "token expired; 'nbf' claim must be a number");
+      assert.equal(res.json<{ code: string }>().code, 'ERR_TOKEN_EXPIRED');
+    });
+
+    it("'exp' claim exceeds maximum allowed expiration", async () => {
       rejectedWith(
         await call('kong-jwt-max', { token: await hs({ iss: 'alice-key', exp: now() + 601 }) }),
-        'The maximum allowed expiration is exceeded',
+        "'exp' claim exceeds maximum allowed expiration",
       );
       const ok = await call('kong-jwt-max', {
         token: await hs({ iss: 'alice-key', exp: now() + 600 }),
@@ -238,8 +244,30 @@ describe('Kong JWT credentials mode (seed 002)', () => {
       assert.equal(ok.statusCode, 200);
     });
 
-    it('Bad token; invalid JWT', async () =>
-      rejectedWith(await call('kong-jwt', { token: 'not-a-jwt' }), 'Bad token; invalid JWT'));
+    it("Bad token; invalid JSON, alg or signature: Kong's parser, in its order", async () => {
+      const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const header = part({ alg: 'HS256', typ: 'JWT' });
+      const claims = part({ iss: 'nobody' });
+      const cases: [string, string][] = [
+        ['not-a-jwt', 'Bad token; invalid JSON'],
+        [`${header}.${claims}`, 'Bad token; invalid JSON'],
+        [`${header}.not*base64.sig`, 'Bad token; invalid JSON'],
+        [`${header}.${part('a string')}.sig`, 'Bad token; invalid JSON'],
+        [`${part(['HS256'])}.${claims}.sig`, 'Bad token; invalid JSON'],
+        [`${part({ alg: 'none' })}.${claims}.`, 'Bad token; invalid alg'],
+        [`${part({ typ: 'JWT' })}.not*base64.sig`, 'Bad token; invalid JSON'],
+        [`${header}.${claims}.not*base64`, 'Bad token; invalid signature'],
+        [`${header}.${claims}.sig.more`, 'Bad token; invalid signature'],
+        // Only then is the credential looked for.
+        [`${header}.${claims}.sig`, "No credentials found for given 'iss'"],
+        [
+          `${part({ alg: 'HS256', b64: false, crit: ['b64'] })}.${claims}.sig`,
+          'Bad token; invalid JWT',
+        ],
+      ];
+      for (const [token, message] of cases)
+        rejectedWith(await call('kong-jwt', { token }), message);
+    });
   });
 
   it('falls back to the anonymous consumer when authentication fails', async () => {

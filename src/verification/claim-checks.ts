@@ -3,7 +3,7 @@ import { Rejections } from './verification.errors';
 
 export type Claims = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Claims =>
+export const isObject = (value: unknown): value is Claims =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The value at a claim path (`["employee","favourites","beverage"]`), or undefined. */
