@@ -1,7 +1,9 @@
+import { KeyObject } from 'node:crypto';
 import { compactVerify } from 'jose';
 import type { ConsumerService, HeldCredential } from '../consumers/consumer.service';
 import { isHmac } from '../keys/algorithms';
 import type { Claims } from './claim-checks';
+import { verifyEd448Signature } from './ed448-signature';
 import { joseRejection, type VerifiedJws } from './jws-verification';
 import { parseKongJwt } from './kong-jwt-parser';
 import type { CredentialsSettings } from './profile.schema';
@@ -17,7 +19,7 @@ const numeric = (value: unknown): value is number =>
 function keyMaterial(
   credential: HeldCredential,
   settings: CredentialsSettings,
-): CryptoKey | Uint8Array | undefined {
+): CryptoKey | KeyObject | Uint8Array | undefined {
   if (!isHmac(credential.algorithm)) return credential.publicKey ?? undefined;
   if (!credential.secret) return undefined;
   const secret = settings.secret_is_base64
@@ -99,11 +101,11 @@ export async function verifyWithCredential(
   if (header.alg !== credential.algorithm) throw Rejections.invalid('Invalid algorithm');
   const key = keyMaterial(credential, settings);
   if (!key) throw Rejections.invalid('Invalid key/secret');
-  try {
-    await compactVerify(token, key, { algorithms: [credential.algorithm] });
-  } catch (err) {
-    throw joseRejection(err);
-  }
+  if (key instanceof KeyObject) verifyEd448Signature(token, header, key);
+  else
+    await compactVerify(token, key, { algorithms: [credential.algorithm] }).catch((err) => {
+      throw joseRejection(err);
+    });
   checkRegisteredClaims(claims, settings, now, leeway);
   return { header, claims, credential };
 }
