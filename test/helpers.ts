@@ -25,7 +25,8 @@ export interface TestSts {
 export interface InjectOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
   url: string;
-  headers?: Record<string, string>;
+  /** An array sends the header once per value. */
+  headers?: Record<string, string | string[]>;
   payload?: string | object | Buffer;
   /** The client address the request comes from (rate limits are per client). */
   remoteAddress?: string;

@@ -1,15 +1,28 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { CompactSign, exportSPKI, generateKeyPair, type CryptoKey } from 'jose';
 import { DataSource } from 'typeorm';
 import { StsError } from '../src/common/errors';
 import { ConsumerService } from '../src/consumers/consumer.service';
 import { ProfileService } from '../src/profiles/profile.service';
+import { verifyEd448Signature } from '../src/verification/ed448-signature';
 import { ManualClock, startSts, type TestSts } from './helpers';
 
 const encoder = new TextEncoder();
 const HS_SECRET = 'alice-shared-secret-of-32-bytes!';
 const B64_SECRET_BYTES = Buffer.from('c0ffee00c0ffee00c0ffee00c0ffee00', 'hex');
+
+/** An EdDSA token signed with Node's crypto (jose has no Ed448). */
+function edToken(
+  claims: Record<string, unknown>,
+  key: KeyObject,
+  header: Record<string, unknown> = { alg: 'EdDSA', typ: 'JWT' },
+): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const input = `${part(header)}.${part(claims)}`;
+  return `${input}.${cryptoSign(null, Buffer.from(input), key).toString('base64url')}`;
+}
 
 async function sign(
   claims: Record<string, unknown>,
@@ -27,6 +40,7 @@ describe('Kong JWT credentials mode (seed 002)', () => {
   const now = () => Math.floor(clock.now() / 1000);
   let sts: TestSts;
   let bobKey: CryptoKey;
+  const erin = generateKeyPairSync('ed448');
 
   before(async () => {
     const pair = await generateKeyPair('RS256', { extractable: true });
@@ -54,6 +68,16 @@ describe('Kong JWT credentials mode (seed 002)', () => {
           {
             username: 'carol',
             jwt_secrets: [{ key: 'carol-key', secret: B64_SECRET_BYTES.toString('base64') }],
+          },
+          {
+            username: 'erin',
+            jwt_secrets: [
+              {
+                key: 'erin-ed448',
+                algorithm: 'EdDSA',
+                rsa_public_key: erin.publicKey.export({ type: 'spki', format: 'pem' }),
+              },
+            ],
           },
           { username: 'anonymous' },
         ],
@@ -128,6 +152,52 @@ describe('Kong JWT credentials mode (seed 002)', () => {
     const res = await call('kong-jwt', { token });
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.json<Record<string, any>>().consumer.username, 'bob');
+  });
+
+  it('verifies an EdDSA credential with an Ed448 key (Node crypto checks that signature)', async () => {
+    const res = await call('kong-jwt', {
+      token: edToken(fresh({ iss: 'erin-ed448' }), erin.privateKey),
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json<Record<string, any>>().consumer.credential, 'erin-ed448');
+
+    const other = generateKeyPairSync('ed448').privateKey;
+    rejectedWith(
+      await call('kong-jwt', { token: edToken(fresh({ iss: 'erin-ed448' }), other) }),
+      'Invalid signature',
+    );
+    const [header, , signature] = edToken(fresh({ iss: 'erin-ed448' }), erin.privateKey).split('.');
+    const changed = Buffer.from(JSON.stringify(fresh({ iss: 'erin-ed448', admin: true })));
+    rejectedWith(
+      await call('kong-jwt', { token: `${header}.${changed.toString('base64url')}.${signature}` }),
+      'Invalid signature',
+    );
+    const ed25519 = generateKeyPairSync('ed25519').privateKey;
+    rejectedWith(
+      await call('kong-jwt', { token: edToken(fresh({ iss: 'erin-ed448' }), ed25519) }),
+      'Invalid signature',
+    );
+    rejectedWith(
+      await call('kong-jwt', {
+        token: edToken(fresh({ iss: 'erin-ed448' }), erin.privateKey, {
+          alg: 'EdDSA',
+          crit: ['exp'],
+          exp: 1,
+        }),
+      }),
+      'the crit header parameter is not supported',
+    );
+    const hmac = await sign(fresh({ iss: 'erin-ed448' }), encoder.encode('x'), 'HS256');
+    rejectedWith(await call('kong-jwt', { token: hmac }), 'Invalid algorithm');
+    // On its own too, the Node check takes only EdDSA with an Ed448 key.
+    const token = edToken(fresh(), erin.privateKey);
+    assert.throws(() => verifyEd448Signature(token, { alg: 'ES256' }, erin.publicKey), {
+      message: 'Invalid algorithm',
+    });
+    const ed25519Public = generateKeyPairSync('ed25519').publicKey;
+    assert.throws(() => verifyEd448Signature(token, { alg: 'EdDSA' }, ed25519Public), {
+      message: 'Invalid algorithm',
+    });
   });
 
   it('decodes base64 secrets with secret_is_base64 and finds the key in the header', async () => {
@@ -211,7 +281,7 @@ describe('Kong JWT credentials mode (seed 002)', () => {
 
     it('token expired', async () =>
       rejectedWith(
-        await call('kong-jwt', { token: await hs({ iss: 'alice-key', exp: now() - 1 }) }),
+        await call('kong-jwt', { token: await hs(fresh({ iss: 'alice-key', exp: now() - 1 })) }),
         'token expired',
       ));
 
@@ -223,14 +293,20 @@ describe('Kong JWT credentials mode (seed 002)', () => {
 
     it("'exp' claim must be a number", async () =>
       rejectedWith(
-        await call('kong-jwt', { token: await hs({ iss: 'alice-key', exp: 'tomorrow' }) }),
+        await call('kong-jwt', { token: await hs(fresh({ iss: 'alice-key', exp: 'tomorrow' })) }),
         "'exp' claim must be a number",
       ));
 
-    it('The maximum allowed expiration is exceeded', async () => {
+    it('every failing claim, in claims_to_verify order; the first one decides the code', async () => {
+      const res = await call('kong-jwt', { token: await hs({ iss: 'alice-key', exp: now() - 1 }) });
+      rejectedWith(res, "token expired; 'nbf' claim must be a number");
+      assert.equal(res.json<{ code: string }>().code, 'ERR_TOKEN_EXPIRED');
+    });
+
+    it("'exp' claim exceeds maximum allowed expiration", async () => {
       rejectedWith(
         await call('kong-jwt-max', { token: await hs({ iss: 'alice-key', exp: now() + 601 }) }),
-        'The maximum allowed expiration is exceeded',
+        "'exp' claim exceeds maximum allowed expiration",
       );
       const ok = await call('kong-jwt-max', {
         token: await hs({ iss: 'alice-key', exp: now() + 600 }),
@@ -238,8 +314,30 @@ describe('Kong JWT credentials mode (seed 002)', () => {
       assert.equal(ok.statusCode, 200);
     });
 
-    it('Bad token; invalid JWT', async () =>
-      rejectedWith(await call('kong-jwt', { token: 'not-a-jwt' }), 'Bad token; invalid JWT'));
+    it("Bad token; invalid JSON, alg or signature: Kong's parser, in its order", async () => {
+      const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const header = part({ alg: 'HS256', typ: 'JWT' });
+      const claims = part({ iss: 'nobody' });
+      const cases: [string, string][] = [
+        ['not-a-jwt', 'Bad token; invalid JSON'],
+        [`${header}.${claims}`, 'Bad token; invalid JSON'],
+        [`${header}.not*base64.sig`, 'Bad token; invalid JSON'],
+        [`${header}.${part('a string')}.sig`, 'Bad token; invalid JSON'],
+        [`${part(['HS256'])}.${claims}.sig`, 'Bad token; invalid JSON'],
+        [`${part({ alg: 'none' })}.${claims}.`, 'Bad token; invalid alg'],
+        [`${part({ typ: 'JWT' })}.not*base64.sig`, 'Bad token; invalid JSON'],
+        [`${header}.${claims}.not*base64`, 'Bad token; invalid signature'],
+        [`${header}.${claims}.sig.more`, 'Bad token; invalid signature'],
+        // Only then is the credential looked for.
+        [`${header}.${claims}.sig`, "No credentials found for given 'iss'"],
+        [
+          `${part({ alg: 'HS256', b64: false, crit: ['b64'] })}.${claims}.sig`,
+          'Bad token; invalid JWT',
+        ],
+      ];
+      for (const [token, message] of cases)
+        rejectedWith(await call('kong-jwt', { token }), message);
+    });
   });
 
   it('falls back to the anonymous consumer when authentication fails', async () => {
@@ -259,7 +357,7 @@ describe('Kong JWT credentials mode (seed 002)', () => {
     const rows: { key: string; secret_encrypted: string | null }[] = await sts.app
       .get(DataSource)
       .query('SELECT key, secret_encrypted FROM jwt_credentials');
-    assert.equal(rows.length, 3);
+    assert.equal(rows.length, 4);
     const dump = JSON.stringify(rows);
     assert.equal(dump.includes(HS_SECRET), false);
     assert.equal(dump.includes(B64_SECRET_BYTES.toString('base64')), false);

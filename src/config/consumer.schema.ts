@@ -1,4 +1,4 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type AsymmetricKeyDetails } from 'node:crypto';
 import type { ConfigProblem } from '../common/validation';
 import { isHmac, type SigningAlgorithm } from './algorithms';
 
@@ -25,10 +25,13 @@ const EC_CURVES: Record<string, string> = {
   ES512: 'secp521r1',
 };
 
+/** RFC 7518 §3.3 and §3.5, which jose enforces at every verification: refused up front instead. */
+const MIN_RSA_BITS = 2048;
+
 /**
  * Why a credential cannot verify anything, or undefined when it can: HMAC credentials need a
  * secret, the others a PEM public key of the algorithm's type (Kong JWT's `rsa_public_key` holds
- * EC and Ed25519 keys too).
+ * EC, Ed25519 and Ed448 keys too); RSA keys need at least 2048 bits.
  */
 export function credentialProblem(credential: CredentialShape): string | undefined {
   const algorithm = credential.algorithm ?? DEFAULT_CREDENTIAL_ALGORITHM;
@@ -38,23 +41,25 @@ export function credentialProblem(credential: CredentialShape): string | undefin
   if (!credential.rsa_public_key)
     return `a ${algorithm} credential needs rsa_public_key (a PEM public key)`;
   let type: string | undefined;
-  let curve: string | undefined;
+  let details: AsymmetricKeyDetails | undefined;
   try {
     const key = createPublicKey(credential.rsa_public_key);
     type = key.asymmetricKeyType;
-    curve = key.asymmetricKeyDetails?.namedCurve;
+    details = key.asymmetricKeyDetails;
   } catch {
     return 'rsa_public_key is not a PEM public key';
   }
   const fits =
     algorithm === 'EdDSA'
-      ? type === 'ed25519'
+      ? type === 'ed25519' || type === 'ed448'
       : algorithm.startsWith('ES')
-        ? type === 'ec' && curve === EC_CURVES[algorithm]
+        ? type === 'ec' && details?.namedCurve === EC_CURVES[algorithm]
         : type === 'rsa' || (algorithm.startsWith('PS') && type === 'rsa-pss');
-  return fits
-    ? undefined
-    : `rsa_public_key is a ${type ?? 'unknown'} key, not one for ${algorithm}`;
+  if (!fits) return `rsa_public_key is a ${type ?? 'unknown'} key, not one for ${algorithm}`;
+  const bits = details?.modulusLength;
+  if (bits !== undefined && bits < MIN_RSA_BITS)
+    return `rsa_public_key is a ${bits}-bit RSA key; ${algorithm} needs at least ${MIN_RSA_BITS} bits`;
+  return undefined;
 }
 
 /** File consumers: unique ids, usernames, custom ids and credential keys; usable credentials. */

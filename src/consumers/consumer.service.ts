@@ -1,6 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomUUID, type KeyObject } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { importSPKI } from 'jose';
 import { DataSource, type Repository } from 'typeorm';
 import { CLOCK, type Clock } from '../common/clock';
 import { Errors } from '../common/errors';
@@ -18,6 +17,7 @@ import {
   type ConsumerShape,
   type CredentialShape,
 } from '../config/consumer.schema';
+import { importCredentialKey } from './credential-key';
 
 export interface Consumer {
   readonly id: string;
@@ -43,12 +43,15 @@ export interface CredentialSummary {
   readonly rsa_public_key: string | null;
 }
 
-/** A credential ready to verify with: the secret in memory, or the imported public key. */
+/**
+ * A credential ready to verify with: the secret in memory, or the imported public key (a Node
+ * KeyObject for Ed448, which jose does not implement).
+ */
 export interface HeldCredential extends CredentialSummary {
   readonly consumer: Consumer;
   /** HMAC secret as configured (decoded per profile: `secret_is_base64`). */
   readonly secret: string | null;
-  readonly publicKey: CryptoKey | null;
+  readonly publicKey: CryptoKey | KeyObject | null;
 }
 
 /**
@@ -273,13 +276,13 @@ export class ConsumerService implements OnModuleInit {
     if (!isSigningAlgorithm(row.algorithm))
       throw new Error(`credential "${row.key}" has unsupported algorithm ${row.algorithm}`);
     let secret: string | null = null;
-    let publicKey: CryptoKey | null = null;
+    let publicKey: CryptoKey | KeyObject | null = null;
     if (row.secretEncrypted !== null && row.masterKeyId !== null) {
       secret = this.masterKeys.decrypt(row.secretEncrypted, row.masterKeyId, aadFor(row.id));
     }
     if (row.rsaPublicKey !== null) {
       try {
-        publicKey = await importSPKI(row.rsaPublicKey, row.algorithm);
+        publicKey = await importCredentialKey(row.rsaPublicKey, row.algorithm);
       } catch (err) {
         // Kong answers "Invalid key/secret" for such a credential; keep serving the others.
         this.logger.warn(`credential "${row.key}": ${(err as Error).message}`);

@@ -4,7 +4,7 @@ import type { ScopeRequirement } from './scopes';
 
 export type Claims = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Claims =>
+export const isObject = (value: unknown): value is Claims =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The value at a claim path (`["employee","favourites","beverage"]`), or undefined. */

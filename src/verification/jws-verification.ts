@@ -90,18 +90,15 @@ export async function verifyJws(
   };
 }
 
-/** Header and payload without a signature check (`verify_*_signature: false`, or Kong JWT's lookup). */
-export function decodeJws(
-  token: string,
-  malformed = 'the token is not a well-formed JWT',
-): VerifiedJws {
+/** Header and payload without a signature check (`verify_*_signature: false`). */
+export function decodeJws(token: string): VerifiedJws {
   try {
     return {
       header: decodeProtectedHeader(token) as JWTHeaderParameters,
       claims: decodeJwt(token),
     };
   } catch {
-    throw Rejections.invalid(malformed);
+    throw Rejections.invalid('the token is not a well-formed JWT');
   }
 }
 

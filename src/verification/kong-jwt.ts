@@ -1,9 +1,13 @@
+import { KeyObject } from 'node:crypto';
 import { compactVerify } from 'jose';
 import type { ConsumerService, HeldCredential } from '../consumers/consumer.service';
 import { isHmac } from '../config/algorithms';
+import type { StsError } from '../common/errors';
 import type { Claims } from './claim-checks';
-import { decodeJws, joseRejection, type VerifiedJws } from './jws-verification';
 import type { CredentialsSettings } from '../config/profile-parameters';
+import { verifyEd448Signature } from './ed448-signature';
+import { joseRejection, type VerifiedJws } from './jws-verification';
+import { parseKongJwt } from './kong-jwt-parser';
 import { Rejections } from './rejections';
 
 export interface CredentialVerification extends VerifiedJws {
@@ -16,7 +20,7 @@ const numeric = (value: unknown): value is number =>
 function keyMaterial(
   credential: HeldCredential,
   settings: CredentialsSettings,
-): CryptoKey | Uint8Array | undefined {
+): CryptoKey | KeyObject | Uint8Array | undefined {
   if (!isHmac(credential.algorithm)) return credential.publicKey ?? undefined;
   if (!credential.secret) return undefined;
   const secret = settings.secret_is_base64
@@ -25,23 +29,50 @@ function keyMaterial(
   return secret.length > 0 ? new Uint8Array(secret) : undefined;
 }
 
-/** Kong JWT's `claims_to_verify` and `maximum_expiration`, with its messages. */
+/** One of Kong's claim errors (`{"exp": "token expired"}`) and the rejection it makes. */
+interface ClaimError {
+  claim: string;
+  text: string;
+  reject: (description: string) => StsError;
+}
+
+/**
+ * Kong answers claim errors as an object, one Kong text per failing claim; here they are one
+ * `error_description`, in `claims_to_verify` order, joined with "; ". A text about the token
+ * (`token expired`) stands as it is, one about the claim's value names the claim
+ * (`'exp' claim must be a number`). The first failure decides the code.
+ */
+function claimErrors(errors: readonly ClaimError[]): StsError {
+  const description = errors
+    .map(({ claim, text }) => (text.startsWith('token ') ? text : `'${claim}' claim ${text}`))
+    .join('; ');
+  return errors[0]!.reject(description);
+}
+
+/** Kong JWT's `claims_to_verify` (every failing claim) and `maximum_expiration`, in its texts. */
 function checkRegisteredClaims(
   claims: Claims,
   settings: CredentialsSettings,
   now: number,
   leeway: number,
 ): void {
-  for (const name of settings.claims_to_verify) {
-    const value = claims[name];
-    if (!numeric(value)) throw Rejections.invalid(`'${name}' claim must be a number`);
-    if (name === 'exp' && value + leeway <= now) throw Rejections.expired();
-    if (name === 'nbf' && value - leeway > now) throw Rejections.notYetValid();
+  const errors: ClaimError[] = [];
+  for (const claim of settings.claims_to_verify) {
+    const value = claims[claim];
+    if (!numeric(value))
+      errors.push({ claim, text: 'must be a number', reject: Rejections.invalid });
+    else if (claim === 'exp' && value + leeway <= now)
+      errors.push({ claim, text: 'token expired', reject: Rejections.expired });
+    else if (claim === 'nbf' && value - leeway > now)
+      errors.push({ claim, text: 'token not valid yet', reject: Rejections.notYetValid });
   }
+  if (errors.length > 0) throw claimErrors(errors);
   if (settings.maximum_expiration > 0) {
     const exp = claims.exp;
     if (!numeric(exp) || exp - now > settings.maximum_expiration)
-      throw Rejections.invalid('The maximum allowed expiration is exceeded');
+      throw claimErrors([
+        { claim: 'exp', text: 'exceeds maximum allowed expiration', reject: Rejections.invalid },
+      ]);
   }
 }
 
@@ -57,7 +88,8 @@ export async function verifyWithCredential(
   now: number,
   leeway: number,
 ): Promise<CredentialVerification> {
-  const { header, claims } = decodeJws(token, 'Bad token; invalid JWT');
+  const { header, claims } = parseKongJwt(token);
+  // RFC 7797 unencoded payloads, unknown to Kong: the claims read above are not what was signed.
   if (header.b64 === false) throw Rejections.invalid('Bad token; invalid JWT');
   const claimName = settings.key_claim_name;
   const keyValue = claims[claimName] ?? (header as Record<string, unknown>)[claimName] ?? undefined;
@@ -70,11 +102,11 @@ export async function verifyWithCredential(
   if (header.alg !== credential.algorithm) throw Rejections.invalid('Invalid algorithm');
   const key = keyMaterial(credential, settings);
   if (!key) throw Rejections.invalid('Invalid key/secret');
-  try {
-    await compactVerify(token, key, { algorithms: [credential.algorithm] });
-  } catch (err) {
-    throw joseRejection(err);
-  }
+  if (key instanceof KeyObject) verifyEd448Signature(token, header, key);
+  else
+    await compactVerify(token, key, { algorithms: [credential.algorithm] }).catch((err) => {
+      throw joseRejection(err);
+    });
   checkRegisteredClaims(claims, settings, now, leeway);
   return { header, claims, credential };
 }
