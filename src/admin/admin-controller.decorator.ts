@@ -12,14 +12,20 @@ import { ErrorResponse } from '../openapi/schemas';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { adminValidationPipe } from './admin-validation.pipe';
 
+/** Where admin routes live: the admin API, and Kong JWT Signer's key admin paths. */
+export const ADMIN_PREFIXES = ['/admin', '/jwt-signer'] as const;
+
 /**
- * Every admin controller is declared with this: the `/admin` prefix, bearer authentication,
- * validated DTOs and the shared OpenAPI answers. A test walks every `/admin` route of the OpenAPI
+ * Every admin controller is declared with this: an admin prefix, bearer authentication,
+ * validated DTOs and the shared OpenAPI answers. A test walks every admin route of the OpenAPI
  * document without and with a wrong token, so a controller that skipped it would show.
  */
-export function AdminController(path = ''): ClassDecorator {
+export function AdminController(
+  path = '',
+  prefix: (typeof ADMIN_PREFIXES)[number] = '/admin',
+): ClassDecorator {
   return applyDecorators(
-    Controller(path ? `admin/${path}` : 'admin'),
+    Controller(path ? `${prefix}/${path}` : prefix),
     UseGuards(AdminAuthGuard, JsonBodyGuard),
     UsePipes(adminValidationPipe),
     ApiTags('admin'),

@@ -1,9 +1,12 @@
-import { Module } from '@nestjs/common';
+import { Inject, Module } from '@nestjs/common';
 import { ClientsModule } from '../clients/clients.module';
+import { RouteMethods } from '../common/route-methods';
+import { STS_CONFIG, type StsConfig } from '../config/config';
 import { KeysModule } from '../keys/keys.module';
 import { SigningModule } from '../signing/signing.module';
 import { ProfilesModule } from '../profiles/profiles.module';
 import { AdminAuthGuard } from './admin-auth.guard';
+import { ADMIN_PREFIXES } from './admin-controller.decorator';
 import { AdminRootController } from './admin.controller';
 import { AuditLog } from './audit-log.service';
 import { ClientsController } from './clients.controller';
@@ -45,4 +48,9 @@ import { SignersController } from './signers.controller';
   ],
   exports: [AdminAuthGuard, AuditLog, ConfigExportService],
 })
-export class AdminModule {}
+export class AdminModule {
+  constructor(routes: RouteMethods, @Inject(STS_CONFIG) config: StsConfig) {
+    // Off, the admin API is not there: every method on its paths is a 404, never a 405.
+    if (config.adminToken === undefined) for (const prefix of ADMIN_PREFIXES) routes.hide(prefix);
+  }
+}

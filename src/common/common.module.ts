@@ -2,10 +2,11 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { CLOCK, type Clock } from './clock';
 import { OutboundHttp } from './outbound-http';
 import { ReadinessProbes } from './readiness-probes';
+import { RouteMethods } from './route-methods';
 
 /**
- * Process-wide singletons: the clock, the one outbound HTTP client, and the registry any module
- * adds readiness conditions to (`ReadinessProbes.register`).
+ * Process-wide singletons: the clock, the one outbound HTTP client, the registry any module adds
+ * readiness conditions to (`ReadinessProbes.register`), and the routes' methods (405 answers).
  */
 @Global()
 @Module({})
@@ -17,8 +18,9 @@ export class CommonModule {
         { provide: CLOCK, useValue: clock },
         { provide: OutboundHttp, useValue: http },
         ReadinessProbes,
+        RouteMethods,
       ],
-      exports: [CLOCK, OutboundHttp, ReadinessProbes],
+      exports: [CLOCK, OutboundHttp, ReadinessProbes, RouteMethods],
     };
   }
 }
