@@ -62,6 +62,21 @@ describe('POST /introspect (RFC 7662) and metadata (RFC 8414)', () => {
     assert.equal(body.scope, 'read');
   });
 
+  it('refuses a JSON body with 415: RFC 7662 takes form parameters only', async () => {
+    const token = await mint({ sub: 'alice', exp: now() + 300 });
+    const res = await sts.inject({
+      method: 'POST',
+      url: '/introspect',
+      headers: {
+        'content-type': 'application/json',
+        authorization: basic('gateway:1', 's3cr3t/+='),
+      },
+      payload: { token },
+    });
+    assert.equal(res.statusCode, 415);
+    assert.equal(res.json<{ code: string }>().code, 'ERR_UNSUPPORTED_MEDIA_TYPE');
+  });
+
   it('authenticates with client_secret_post too', async () => {
     const token = await mint({ sub: 'bob', exp: now() + 300 });
     const res = await introspect({ token, client_id: 'gateway:1', client_secret: 's3cr3t/+=' }, '');

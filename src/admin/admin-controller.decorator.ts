@@ -7,7 +7,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { JsonBodyGuard } from '../common/json-body.guard';
+import { JsonBodyGuard } from '../common/body-type.guards';
 import { ErrorResponse } from '../openapi/schemas';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { adminValidationPipe } from './admin-validation.pipe';

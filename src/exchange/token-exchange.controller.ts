@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Post, UseGuards, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBasicAuth,
@@ -8,9 +8,11 @@ import {
   ApiOperation,
   ApiTags,
   ApiUnauthorizedResponse,
+  ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientAuthenticator } from '../clients/client-authenticator';
+import { FormBodyGuard } from '../common/body-type.guards';
 import { RateLimited } from '../limits/rate-limit';
 import { annotateRequest } from '../common/request-annotations';
 import { ErrorResponse } from '../openapi/schemas';
@@ -29,6 +31,7 @@ export class TokenExchangeController {
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: 'RFC 8693 token exchange (client-authenticated, form-encoded)' })
+  @UseGuards(FormBodyGuard)
   @ApiBasicAuth()
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBody({
@@ -64,6 +67,7 @@ export class TokenExchangeController {
   })
   @ApiBadRequestResponse({ type: ErrorResponse })
   @ApiUnauthorizedResponse({ type: ErrorResponse })
+  @ApiUnsupportedMediaTypeResponse({ type: ErrorResponse })
   async tokenExchange(
     @Headers('authorization') authorization: string | undefined,
     @Body() body: unknown,

@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Post, UseGuards, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBasicAuth,
@@ -8,10 +8,12 @@ import {
   ApiOperation,
   ApiTags,
   ApiUnauthorizedResponse,
+  ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Errors } from '../common/errors';
 import { ClientAuthenticator } from '../clients/client-authenticator';
+import { FormBodyGuard } from '../common/body-type.guards';
 import { RateLimited } from '../limits/rate-limit';
 import { ErrorResponse } from '../openapi/schemas';
 import {
@@ -33,6 +35,7 @@ export class IntrospectController {
   @ApiOperation({
     summary: 'RFC 7662 introspection of tokens this service issued (client-authenticated)',
   })
+  @UseGuards(FormBodyGuard)
   @ApiBasicAuth()
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBody({
@@ -56,6 +59,7 @@ export class IntrospectController {
   })
   @ApiBadRequestResponse({ type: ErrorResponse })
   @ApiUnauthorizedResponse({ type: ErrorResponse })
+  @ApiUnsupportedMediaTypeResponse({ type: ErrorResponse })
   async introspect(
     @Headers('authorization') authorization: string | undefined,
     @Body() body: unknown,

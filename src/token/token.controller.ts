@@ -10,7 +10,7 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { JsonBodyGuard } from '../common/json-body.guard';
+import { JsonBodyGuard } from '../common/body-type.guards';
 import { annotateRequest } from '../common/request-annotations';
 import { ErrorResponse } from '../openapi/schemas';
 import { KrakendSignerService, type JsonObject } from '../signing/krakend-signer.service';

@@ -14,7 +14,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Errors } from '../common/errors';
-import { JsonBodyGuard } from '../common/json-body.guard';
+import { JsonBodyGuard } from '../common/body-type.guards';
 import { annotateRequest } from '../common/request-annotations';
 import { ErrorResponse } from '../openapi/schemas';
 import { VerificationService } from '../verification/verification.service';
