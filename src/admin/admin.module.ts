@@ -16,6 +16,8 @@ import { ConsumersController } from './consumers.controller';
 import { ConsumersAdminService } from './consumers-admin.service';
 import { KeysetsAdminService } from './keysets-admin.service';
 import { KeysetsController } from './keysets.controller';
+import { KongJwksController } from './kong-jwks.controller';
+import { KongJwksService } from './kong-jwks.service';
 import { ProfilesAdminService } from './profiles-admin.service';
 import { ProfilesController } from './profiles.controller';
 import { SignersAdminService } from './signers-admin.service';
@@ -35,6 +37,7 @@ import { SignersController } from './signers.controller';
     ProfilesController,
     ConsumersController,
     ClientsController,
+    KongJwksController,
   ],
   providers: [
     AdminAuthGuard,
@@ -45,6 +48,7 @@ import { SignersController } from './signers.controller';
     ProfilesAdminService,
     ConsumersAdminService,
     ClientsAdminService,
+    KongJwksService,
   ],
   exports: [AdminAuthGuard, AuditLog, ConfigExportService],
 })

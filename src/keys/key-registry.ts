@@ -21,6 +21,7 @@ export interface HeldKey extends SigningKey {
 export interface StoredOrigin {
   kind: 'stored';
   id: string;
+  createdAt: number;
   revision: number;
   rsaBits: number | null;
   rotation: RotationSettings;
@@ -47,6 +48,8 @@ export interface KeysetDescription {
   name: string;
   algorithm: SigningAlgorithm | undefined;
   stored?: {
+    id: string;
+    createdAt: number;
     rsaBits: number | null;
     rotation: RotationSettings;
     scheduledRotationAt: number | null;
@@ -211,6 +214,8 @@ function describeHeld(set: HeldKeyset): KeysetDescription {
     ...(origin.kind === 'stored'
       ? {
           stored: {
+            id: origin.id,
+            createdAt: origin.createdAt,
             rsaBits: origin.rsaBits,
             rotation: origin.rotation,
             scheduledRotationAt: scheduledRotationAt(set.keys, origin.rotation),
