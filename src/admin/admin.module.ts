@@ -4,6 +4,7 @@ import { RouteMethods } from '../common/route-methods';
 import { STS_CONFIG, type StsConfig } from '../config/config';
 import { KeysModule } from '../keys/keys.module';
 import { SigningModule } from '../signing/signing.module';
+import { VerificationModule } from '../verification/verification.module';
 import { ProfilesModule } from '../profiles/profiles.module';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { ADMIN_PREFIXES } from './admin-controller.decorator';
@@ -14,6 +15,7 @@ import { ClientsAdminService } from './clients-admin.service';
 import { ConfigExportService } from './config-export.service';
 import { ConsumersController } from './consumers.controller';
 import { ConsumersAdminService } from './consumers-admin.service';
+import { IdentityProvidersController } from './identity-providers.controller';
 import { KeysetsAdminService } from './keysets-admin.service';
 import { KeysetsController } from './keysets.controller';
 import { KongJwksController } from './kong-jwks.controller';
@@ -29,7 +31,7 @@ import { SignersController } from './signers.controller';
  * private members and wraps changes in `AuditLog.track`.
  */
 @Module({
-  imports: [KeysModule, SigningModule, ProfilesModule, ClientsModule],
+  imports: [KeysModule, SigningModule, ProfilesModule, ClientsModule, VerificationModule],
   controllers: [
     AdminRootController,
     KeysetsController,
@@ -38,6 +40,7 @@ import { SignersController } from './signers.controller';
     ConsumersController,
     ClientsController,
     KongJwksController,
+    IdentityProvidersController,
   ],
   providers: [
     AdminAuthGuard,
