@@ -1,14 +1,8 @@
 import { applyDecorators, Controller, UseGuards, UsePipes } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiConflictResponse,
-  ApiNotFoundResponse,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { JsonBodyGuard } from '../common/body-type.guards';
-import { ErrorResponse } from '../openapi/schemas';
+import { ApiErrorResponse } from '../openapi/error-responses';
+import { ApiAuth } from '../openapi/security';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { adminValidationPipe } from './admin-validation.pipe';
 
@@ -29,19 +23,29 @@ export function AdminController(
     UseGuards(AdminAuthGuard, JsonBodyGuard),
     UsePipes(adminValidationPipe),
     ApiTags('admin'),
-    ApiBearerAuth(),
-    ApiUnauthorizedResponse({
-      type: ErrorResponse,
-      description: 'Missing or wrong admin token',
-    }),
-    ApiNotFoundResponse({
-      type: ErrorResponse,
-      description: 'Unknown resource, or the admin API is off (STS_ADMIN_TOKEN unset)',
-    }),
-    ApiBadRequestResponse({ type: ErrorResponse }),
+    ApiAuth('admin'),
+    ApiErrorResponse(
+      'ERR_UNAUTHORIZED',
+      'a bearer token is required',
+      'Missing or wrong admin token',
+    ),
+    ApiErrorResponse(
+      'ERR_NOT_FOUND',
+      'route not found',
+      'Unknown resource, or the admin API is off (STS_ADMIN_TOKEN unset)',
+    ),
+    ApiErrorResponse(
+      'ERR_INVALID_REQUEST',
+      'request body must be a JSON object',
+      'Invalid request',
+    ),
   );
 }
 
 /** The 409 of a change to an entity the declarative file owns (see `assertNotInFile`). */
 export const ApiDeclaredInFile = (): MethodDecorator =>
-  ApiConflictResponse({ type: ErrorResponse, description: 'Declared in the file' });
+  ApiErrorResponse(
+    'ERR_CONFLICT',
+    'keyset "edge" is declared in the configuration file (STS_CONFIG); change it there',
+    'Declared in the file',
+  );
