@@ -17,11 +17,9 @@ import { ReadinessProbes } from '../common/readiness-probes';
 import { isHmac } from '../config/algorithms';
 import { redactOutboundUrl } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
-import { verifyJws, type VerifiedJws } from './jws-verification';
+import { verifyJws, type VerificationKey, type VerifiedJws } from './jws-verification';
 import { Rejections } from './rejections';
 import { deepFreeze } from '../common/freeze';
-
-export type VerificationKey = CryptoKey | Uint8Array;
 
 /** A JWKS to verify incoming tokens with (Kong's `*_jwks_uri` family). */
 export interface JwksSource {
