@@ -8,6 +8,7 @@ import { validateProfile, type ProfileContext } from '../verification/profile.sc
 import { EnvironmentVariables, type LOG_LEVELS } from './env.schema';
 import { rotationProblem, toRotationSettings } from '../keys/rotation-policy';
 import { FileConfig, type KeysetConfig, type SignerOptions } from './file.schema';
+import { jwkSourceName, krakendOptionProblems } from './signer-options';
 import { ConfigError, type ConfigProblem, validateConfig } from './validate';
 
 export const STS_CONFIG = Symbol('STS_CONFIG');
@@ -135,19 +136,20 @@ function checkProfiles(
 
 /** Cross-field rules of one signer that class-validator cannot express (also used by the admin API). */
 export function signerProblems(signer: SignerOptions, at: string): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  if (signer.keyset !== undefined && signer['jwk-url'] !== undefined) {
-    problems.push({ path: at, message: 'set either keyset or jwk-url, not both' });
+  const problems = krakendOptionProblems(signer, at);
+  const source = jwkSourceName(signer);
+  if (signer.keyset !== undefined && source !== undefined) {
+    problems.push({ path: at, message: `set either keyset or ${source}, not both` });
   }
   if (signer.keyset !== undefined && signer.kid !== undefined) {
     problems.push({
       path: `${at}.kid`,
       message:
-        'kid selects a key of jwk-url; our keysets sign with their current key, whose kid changes on rotation',
+        'kid selects a key of jwk_url or jwk_local_path; our keysets sign with their current key, whose kid changes on rotation',
     });
   }
-  if (signer['jwk-url'] !== undefined && signer.alg === undefined) {
-    problems.push({ path: `${at}.alg`, message: 'alg is required with jwk-url' });
+  if (source !== undefined && signer.alg === undefined) {
+    problems.push({ path: `${at}.alg`, message: `alg is required with ${source}` });
   }
   return problems;
 }

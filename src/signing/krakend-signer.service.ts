@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import {
   Inject,
   Injectable,
@@ -10,12 +12,14 @@ import { Errors, StsError } from '../common/errors';
 import { OutboundHttp, OutboundHttpError } from '../common/outbound-http';
 import { STS_CONFIG, signerProblems, type StsConfig } from '../config/config';
 import type { SignerConfig } from '../config/file.schema';
+import { jwkSourceName, jwkUrlOf, keysToSign } from '../config/signer-options';
 import type { SigningAlgorithm } from '../keys/algorithms';
 import { DEFAULT_KEYSET, KeysetService } from '../keys/keyset.service';
+import { marshalLikeGo } from './go-json';
 import { JwsSigner } from './jws-signer.service';
 import { canonicalSigner, SignerStore, signerOptionsText } from './signer.store';
 
-/** KrakenD reloads a `jwk-url` set from its cache; we refresh it on this period. */
+/** KrakenD loads a signer's JWK set once; we refresh it (URL or file) on this period. */
 const JWK_URL_REFRESH_SECONDS = 900;
 
 /** How soon signer changes made through another instance sharing the database apply here. */
@@ -32,18 +36,28 @@ interface HeldSigner {
   text: string;
   keyset: string;
   select: { kid?: string; alg?: SigningAlgorithm };
-  /** Why a stored signer cannot sign right now (its jwk-url could not be loaded, …). */
+  /** Why a stored signer cannot sign right now (its jwk_url could not be loaded, …). */
   unavailable?: string;
 }
 
 const externalKeysetName = (signer: string): string => `signer:${signer}`;
 
-/** The keyset a signer signs with: its own jwk-url set, the one it names, or `default`. */
+/** The keyset a signer signs with: its own JWK set (URL or file), the one it names, or `default`. */
 const keysetOf = (signer: SignerConfig): string =>
-  signer['jwk-url'] ? externalKeysetName(signer.name) : (signer.keyset ?? DEFAULT_KEYSET);
+  jwkSourceName(signer) ? externalKeysetName(signer.name) : (signer.keyset ?? DEFAULT_KEYSET);
+
+/** KrakenD's `jwk_local_ca`, read when the signer is resolved (as KrakenD reads it at start). */
+function extraCaOf(signer: SignerConfig): string | undefined {
+  if (signer.jwk_local_ca === undefined) return undefined;
+  try {
+    return readFileSync(signer.jwk_local_ca, 'utf8');
+  } catch (err) {
+    throw new Error(`jwk_local_ca: ${(err as Error).message}`, { cause: err });
+  }
+}
 
 /**
- * KrakenD's JWT signer (krakend-jose `signer`): each top-level key listed in `keys-to-sign` whose
+ * KrakenD's JWT signer (krakend-jose `signer`): each top-level key listed in `keys_to_sign` whose
  * value is an object is replaced by a JWS of that object; every other key passes through.
  *
  * Signers live in the database (the file's are written there at boot, create-or-update by name)
@@ -109,7 +123,7 @@ export class KrakendSignerService implements OnModuleInit, OnApplicationBootstra
 
   /**
    * Creates or replaces a signer after checking it can sign (its keyset exists or is created,
-   * its jwk-url loads and holds the key it names). True when it was created.
+   * its JWK set loads and holds the key it names). True when it was created.
    */
   async put(signer: SignerConfig): Promise<boolean> {
     const problems = signerProblems(signer, 'signer');
@@ -174,15 +188,17 @@ export class KrakendSignerService implements OnModuleInit, OnApplicationBootstra
       : body;
 
     const key = this.keysets.signingKey(signer.keyset, signer.select);
+    const extras = { typ: signer.config.typ };
     const sign = signer.config.full
-      ? (payload: JsonObject) => this.jws.flattened(payload, key)
-      : (payload: JsonObject) => this.jws.compact(payload, key);
+      ? (payload: JsonObject) => this.jws.flattened(marshalLikeGo(payload), key, extras)
+      : (payload: JsonObject) => this.jws.compact(marshalLikeGo(payload), key, extras);
     const out: JsonObject = { ...claims };
-    for (const name of signer.config['keys-to-sign']) {
+    const listedIn = signer.config.keys_to_sign ? 'keys_to_sign' : 'keys-to-sign';
+    for (const name of keysToSign(signer.config)) {
       const value = claims[name];
       if (value === undefined) continue;
       if (!isJsonObject(value)) {
-        const problem = `"${name}" is listed in keys-to-sign but is ${Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'null' : `a ${typeof value}`}, not a JSON object`;
+        const problem = `"${name}" is listed in ${listedIn} but is ${Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'null' : `a ${typeof value}`}, not a JSON object`;
         throw signer.config.backend
           ? Errors.badGateway(`backend answer: ${problem}`)
           : Errors.invalidRequest(problem);
@@ -197,7 +213,10 @@ export class KrakendSignerService implements OnModuleInit, OnApplicationBootstra
     const config = canonicalSigner(signer);
     const text = signerOptionsText(signer);
     const keyset = keysetOf(signer);
-    const jwkUrl = signer['jwk-url'];
+    const jwkUrl =
+      signer.jwk_local_path !== undefined
+        ? pathToFileURL(signer.jwk_local_path).href
+        : jwkUrlOf(signer);
     if (jwkUrl) {
       await this.keysets.registerExternal(
         keyset,
@@ -206,6 +225,7 @@ export class KrakendSignerService implements OnModuleInit, OnApplicationBootstra
           algorithm: signer.alg,
           allowHttp: signer.disable_jwk_security,
           pinnedFingerprints: signer.jwk_fingerprints,
+          extraCa: extraCaOf(signer),
         },
         JWK_URL_REFRESH_SECONDS,
         // Fail now, not on the first request, when kid/alg select nothing.
@@ -228,7 +248,7 @@ export class KrakendSignerService implements OnModuleInit, OnApplicationBootstra
   private hold(held: HeldSigner): void {
     const name = held.config.name;
     this.signers.set(name, held);
-    // A signer that no longer signs with its own jwk-url releases that key set.
+    // A signer that no longer signs with its own JWK set releases it.
     if (held.keyset !== externalKeysetName(name))
       this.keysets.unregisterExternal(externalKeysetName(name));
   }
