@@ -23,6 +23,7 @@ import { OutboundHttp } from '../common/outbound-http';
 import { NAME_PATTERN, SECRET_PLACEHOLDER } from '../config/file.schema';
 import { validateConfig, type ConfigProblem } from '../config/validate';
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from '../keys/algorithms';
+import { optumKeyProblems } from '../signing/optum-key';
 
 /**
  * A profile is one Kong JWT Signer plugin instance: `name` plus Kong's `config.*` parameters with
@@ -222,12 +223,19 @@ export interface CredentialsSettings {
 
 /** Optum upstream JWT options, defaults applied (consumed by re-signing). */
 export interface UpstreamJwtSettings {
-  readonly keyset: string;
+  /** Our keyset that signs; null when Optum's key files do. */
+  readonly keyset: string | null;
   readonly header: string;
   readonly ttl: number;
   readonly payloadhash: boolean;
   readonly x5c: boolean;
   readonly audience: string | null;
+  /** Optum's options: `iss` (else our issuer), `Bearer ` prefix, `kid`, PEM key and certificate files. */
+  readonly issuer: string | null;
+  readonly include_credential_type: boolean;
+  readonly key_id: string | null;
+  readonly private_key_location: string | null;
+  readonly public_key_location: string | null;
 }
 
 /** A validated profile with every default applied; frozen. */
@@ -395,6 +403,11 @@ export class UpstreamJwtInput {
   @IsOptional() @IsBoolean() payloadhash?: boolean;
   @IsOptional() @IsBoolean() x5c?: boolean;
   @IsOptional() @IsString() @IsNotEmpty() audience?: string;
+  @IsOptional() @IsString() @IsNotEmpty() issuer?: string;
+  @IsOptional() @IsBoolean() include_credential_type?: boolean;
+  @IsOptional() @IsString() @IsNotEmpty() key_id?: string;
+  @IsOptional() @IsString() @IsNotEmpty() private_key_location?: string;
+  @IsOptional() @IsString() @IsNotEmpty() public_key_location?: string;
 }
 
 /** The input shape; its properties are decorated below from the field tables. */
@@ -480,12 +493,18 @@ function withDefaults(raw: Record<string, unknown>, ctx: ProfileContext): Profil
   const upstream = raw.upstream_jwt as UpstreamJwtInput | undefined | null;
   out.upstream_jwt = upstream
     ? {
-        keyset: upstream.keyset ?? 'default',
+        keyset: upstream.keyset ?? (upstream.private_key_location ? null : 'default'),
         header: upstream.header ?? 'JWT',
         ttl: upstream.ttl ?? 60,
         payloadhash: upstream.payloadhash ?? true,
-        x5c: upstream.x5c ?? false,
+        // Optum always sends the certificate it is given; a keyset has none unless asked.
+        x5c: upstream.x5c ?? upstream.public_key_location !== undefined,
         audience: upstream.audience ?? null,
+        issuer: upstream.issuer ?? null,
+        include_credential_type: upstream.include_credential_type ?? false,
+        key_id: upstream.key_id ?? null,
+        private_key_location: upstream.private_key_location ?? null,
+        public_key_location: upstream.public_key_location ?? null,
       }
     : null;
   return deepFreeze(out) as unknown as Profile;
@@ -608,6 +627,8 @@ function crossChecks(profile: Profile, at: string, ctx: ProfileContext): ConfigP
       'credentials.maximum_expiration',
       'requires "exp" in credentials.claims_to_verify (as Kong JWT)',
     );
+  if (profile.upstream_jwt)
+    problems.push(...optumKeyProblems(profile.upstream_jwt, `${at}.upstream_jwt`));
   return problems;
 }
 
