@@ -168,7 +168,7 @@ describe('start-up', () => {
         assert.ok(err instanceof ConfigError);
         const paths = err.problems.map((p) => p.path);
         assert.ok(paths.includes('keysets[0].algorithm'), paths.join());
-        assert.ok(paths.includes('signers[0].keys-to-sign'), paths.join());
+        assert.ok(paths.includes('signers[0].keys_to_sign'), paths.join());
         return true;
       },
     );

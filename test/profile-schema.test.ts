@@ -123,6 +123,11 @@ describe('profiles: Kong JWT Signer parameters', () => {
       payloadhash: true,
       x5c: false,
       audience: null,
+      issuer: null,
+      include_credential_type: false,
+      key_id: null,
+      private_key_location: null,
+      public_key_location: null,
     });
   });
 

@@ -198,12 +198,19 @@ export interface CredentialsSettings {
 
 /** Optum upstream JWT options, defaults applied (consumed by re-signing). */
 export interface UpstreamJwtSettings {
-  readonly keyset: string;
+  /** Our keyset that signs; null when Optum's key files do. */
+  readonly keyset: string | null;
   readonly header: string;
   readonly ttl: number;
   readonly payloadhash: boolean;
   readonly x5c: boolean;
   readonly audience: string | null;
+  /** Optum's options: `iss` (else our issuer), `Bearer ` prefix, `kid`, PEM key and certificate files. */
+  readonly issuer: string | null;
+  readonly include_credential_type: boolean;
+  readonly key_id: string | null;
+  readonly private_key_location: string | null;
+  readonly public_key_location: string | null;
 }
 
 /** A validated profile with every default applied; frozen. */

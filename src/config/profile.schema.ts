@@ -172,6 +172,11 @@ export class UpstreamJwtInput {
   @IsOptional() @IsBoolean() payloadhash?: boolean;
   @IsOptional() @IsBoolean() x5c?: boolean;
   @IsOptional() @IsString() @IsNotEmpty() audience?: string;
+  @IsOptional() @IsString() @IsNotEmpty() issuer?: string;
+  @IsOptional() @IsBoolean() include_credential_type?: boolean;
+  @IsOptional() @IsString() @IsNotEmpty() key_id?: string;
+  @IsOptional() @IsString() @IsNotEmpty() private_key_location?: string;
+  @IsOptional() @IsString() @IsNotEmpty() public_key_location?: string;
 }
 
 /** The input shape; its properties are decorated below from the field tables. */
@@ -250,12 +255,18 @@ function withDefaults(raw: Record<string, unknown>, ctx: ProfileContext): Profil
   const upstream = raw.upstream_jwt as UpstreamJwtInput | undefined | null;
   out.upstream_jwt = upstream
     ? {
-        keyset: upstream.keyset ?? 'default',
+        keyset: upstream.keyset ?? (upstream.private_key_location ? null : 'default'),
         header: upstream.header ?? 'JWT',
         ttl: upstream.ttl ?? 60,
         payloadhash: upstream.payloadhash ?? true,
-        x5c: upstream.x5c ?? false,
+        // Optum always sends the certificate it is given; a keyset has none unless asked.
+        x5c: upstream.x5c ?? upstream.public_key_location !== undefined,
         audience: upstream.audience ?? null,
+        issuer: upstream.issuer ?? null,
+        include_credential_type: upstream.include_credential_type ?? false,
+        key_id: upstream.key_id ?? null,
+        private_key_location: upstream.private_key_location ?? null,
+        public_key_location: upstream.public_key_location ?? null,
       }
     : null;
   return deepFreeze(out) as unknown as Profile;
