@@ -110,7 +110,15 @@ describe('RFC 7662 introspection of opaque tokens', () => {
   });
 
   it('accepts Basic as well as Bearer for opaque tokens, as Kong', async () => {
-    assert.equal((await verify('opaque', 'opaque-1', 'Basic')).statusCode, 200);
+    const claims = { username: 'alice', scope: 'read', exp: now() + 600 };
+    active.set('opaque-basic', { active: true, ...claims });
+    const res = await verify('opaque', 'opaque-basic', 'Basic');
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json<Record<string, any>>();
+    assert.equal(body.access_token.source, 'header:authorization');
+    assert.deepEqual(body.access_token.claims, claims);
+    assert.equal(body.consumer.username, 'alice');
+    assert.equal(new URLSearchParams(endpoint.requests.at(-1)!.body).get('token'), 'opaque-basic');
   });
 
   it('caches active results, bounded by the token exp', async () => {

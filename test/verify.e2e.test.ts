@@ -329,6 +329,17 @@ describe('POST /verify/{profile} against a real IdP JWKS', () => {
       const longKid = await idp.sign(claims(), 'idp-rs', { kid: 'k'.repeat(2000) });
       assertInvalid(await verify('api', longKid));
     });
+
+    it('a kid over 1024 characters or not a string is refused before any key lookup', async () => {
+      const unusable = /^the token "kid" is not a usable key id$/;
+      for (const kid of ['k'.repeat(1025), 42, ['idp-rs'], { id: 'idp-rs' }]) {
+        const token = await idp.sign(claims(), 'idp-rs', { kid });
+        assertInvalid(await verify('api', token), 'ERR_TOKEN_INVALID', unusable);
+      }
+      // At the bound the kid is only an unknown key id: the lookup answers, not the bound.
+      const atBound = await idp.sign(claims(), 'idp-rs', { kid: 'k'.repeat(1024) });
+      assertInvalid(await verify('api', atBound), 'ERR_TOKEN_INVALID', /matches the kid/);
+    });
   });
 
   it('unknown kid: 100 requests refetch the JWKS at most once per cooldown', async () => {
