@@ -43,7 +43,7 @@ describe('RFC 7662 introspection of opaque tokens', () => {
             access_token_introspection_body_args: 'resource=https%3A%2F%2Fapi.example.com&x=1',
             access_token_introspection_scopes_required: ['read'],
             access_token_introspection_consumer_claim: ['username'],
-            access_token_introspection_timeout: 300,
+            access_token_introspection_timeout: 3000,
             channel_token_optional: true,
           },
           {
