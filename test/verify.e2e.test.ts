@@ -104,6 +104,18 @@ describe('POST /verify/{profile} against a real IdP JWKS', () => {
             channel_token_consumer_claim: ['sub'],
             access_token_required_claims: [['client_id']],
           },
+          {
+            name: 'nbf-default', // verify_access_token_notbefore not set
+            access_token_jwks_uri: idp.jwksUri,
+            access_token_leeway: 30,
+            channel_token_optional: true,
+          },
+          {
+            name: 'nbf-off',
+            access_token_jwks_uri: idp.jwksUri,
+            verify_access_token_notbefore: false,
+            channel_token_optional: true,
+          },
           { name: 'burst', access_token_jwks_uri: burstIdp.jwksUri, channel_token_optional: true },
           { name: 'flaky', access_token_jwks_uri: flakyIdp.jwksUri, channel_token_optional: true },
           {
@@ -274,6 +286,15 @@ describe('POST /verify/{profile} against a real IdP JWKS', () => {
       assertInvalid(await verify('api', early), 'ERR_TOKEN_NOT_YET_VALID');
       const withinLeeway = await idp.sign(claims({ nbf: now() + 29 }), 'idp-rs');
       assert.equal((await verify('api', withinLeeway)).statusCode, 200);
+    });
+
+    it('nbf is checked by default (RFC 7519 §4.1.5; Kong: off), with the leeway; false turns it off', async () => {
+      const early = await idp.sign(claims({ nbf: now() + 31 }), 'idp-rs');
+      assertInvalid(await verify('nbf-default', early), 'ERR_TOKEN_NOT_YET_VALID');
+      const withinLeeway = await idp.sign(claims({ nbf: now() + 29 }), 'idp-rs');
+      assert.equal((await verify('nbf-default', withinLeeway)).statusCode, 200);
+      const inAnHour = await idp.sign(claims({ nbf: now() + 3600 }), 'idp-rs');
+      assert.equal((await verify('nbf-off', inAnHour)).statusCode, 200);
     });
 
     it('wrong iss and wrong aud', async () => {
