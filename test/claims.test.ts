@@ -104,6 +104,8 @@ describe('token extraction', () => {
     for (const value of ['Bearer abc', 'bearer abc', 'BASIC abc', 'abc'])
       assert.equal(find(headerSlot, { headers: { authorization: value } })?.token, 'abc');
     assert.equal(find(headerSlot, { headers: {} }), undefined);
+    for (const value of ['Bearer', 'Bearer ', 'basic  '])
+      assert.equal(find(headerSlot, { headers: { authorization: value } }), undefined, value);
   });
 
   it('Kong JWT reads only Bearer headers, the query and cookies', () => {

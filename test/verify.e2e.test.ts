@@ -212,11 +212,17 @@ describe('POST /verify/{profile} against a real IdP JWKS', () => {
     assertInvalid(await verify('api', stranger), 'ERR_TOKEN_INVALID', /kid/);
   });
 
-  it('answers 401 without an error attribute when no token is sent, and 404 for unknown profiles', async () => {
+  it('answers 401 without an error attribute when no token is sent (or only a scheme), and 404 for unknown profiles', async () => {
     const res = await verify('api');
     assert.equal(res.statusCode, 401);
     assert.equal(res.headers['www-authenticate'], 'Bearer realm="api.example.com"');
     assert.equal(res.json<ErrorAnswer>().code, 'ERR_TOKEN_MISSING');
+    for (const authorization of ['Bearer ', 'bearer', 'Basic   ']) {
+      const schemeOnly = await verify('api', undefined, { headers: { authorization } });
+      assert.equal(schemeOnly.statusCode, 401, authorization);
+      assert.equal(schemeOnly.headers['www-authenticate'], 'Bearer realm="api.example.com"');
+      assert.equal(schemeOnly.json<ErrorAnswer>().code, 'ERR_TOKEN_MISSING', schemeOnly.body);
+    }
     const unknown = await verify('nope', await idp.sign(claims(), 'idp-rs'));
     assert.equal(unknown.statusCode, 404);
     assert.equal(unknown.json<ErrorAnswer>().code, 'ERR_NOT_FOUND');

@@ -26,7 +26,8 @@ export interface FoundToken {
   source: string;
 }
 
-const SCHEME_PREFIX = /^(bearer|basic)\s+/i;
+/** The scheme alone (`Bearer ` with nothing after it) leaves no token: missing, not invalid. */
+const SCHEME_PREFIX = /^(bearer|basic)(\s+|$)/i;
 const BEARER_ONLY = /^\s*bearer\s+(.+)$/i;
 
 /**
