@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { CompactSign } from 'jose';
 import { ManualClock, startLocalServer, startSts, type LocalServer, type TestSts } from './helpers';
@@ -349,6 +350,45 @@ describe('POST /verify/{profile} against a real IdP JWKS', () => {
         }),
         'ERR_TOKEN_MULTIPLE',
       );
+    });
+
+    it('Authorization sent twice with two tokens, over HTTP: 401 on /verify, /exchange and /authz', async () => {
+      // Node keeps the first Authorization only; a gateway may read the last one.
+      await sts.app.listen(0, '127.0.0.1');
+      const base = await sts.app.getUrl();
+      const send = (path: string, tokens: string[]) =>
+        new Promise<{ status: number; body: string; challenge: unknown }>((resolve, reject) => {
+          // Raw lines, as sent (this form gets no Host added).
+          const headers = ['Host', new URL(base).host];
+          for (const token of tokens) headers.push('Authorization', `Bearer ${token}`);
+          const req = request(`${base}${path}`, { method: 'POST', headers }, (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (body += chunk));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode!,
+                body,
+                challenge: res.headers['www-authenticate'],
+              }),
+            );
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      const a = await idp.sign(claims(), 'idp-rs');
+      const b = await idp.sign(claims({ sub: 'bob' }), 'idp-rs');
+      for (const path of ['/verify/api', '/exchange/api', '/authz/api']) {
+        const res = await send(path, [a, b]);
+        assert.equal(res.status, 401, `${path}: ${res.body}`);
+        assert.match(
+          String(res.challenge),
+          /error="invalid_token", error_description="Multiple tokens provided"$/,
+          path,
+        );
+      }
+      const same = await send('/verify/api', [a, a]);
+      assert.equal(same.status, 200, same.body);
     });
 
     it('an encrypted token (JWE) and a token whose kid is absurdly long', async () => {
