@@ -147,6 +147,19 @@ describe('RFC 7662 introspection of opaque tokens', () => {
     assert.equal(forbidden.json<{ code: string }>().code, 'ERR_INSUFFICIENT_SCOPE');
   });
 
+  it('a result whose nbf is still ahead is 401 by default (Kong: off)', async () => {
+    active.set('early', {
+      active: true,
+      username: 'alice',
+      scope: 'read',
+      nbf: now() + 60,
+      exp: now() + 600,
+    });
+    const early = await verify('opaque', 'early');
+    assert.equal(early.statusCode, 401, early.body);
+    assert.equal(early.json<{ code: string }>().code, 'ERR_TOKEN_NOT_YET_VALID');
+  });
+
   it('endpoint down: a still-valid cached result is used, otherwise 503 with Retry-After', async () => {
     active.set('survivor', { active: true, username: 'alice', scope: 'read', exp: now() + 3600 });
     assert.equal((await verify('opaque', 'survivor')).statusCode, 200);

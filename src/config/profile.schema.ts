@@ -212,9 +212,11 @@ function resolveDefault(spec: FieldSpec, token: TokenKind | undefined, ctx: Prof
 }
 
 /**
- * Absent → Kong's default. An explicit null (or "") means "none" where that is meaningful (a
- * header that is not read or written, no introspection hint, no scopes claim); elsewhere it is
- * the default too, since Kong's exported configurations list unset fields as null.
+ * Absent → the default (Kong's, but for the deliberate differences). An explicit null (or "")
+ * means "none" where that is meaningful (a header that is not read or written, no introspection
+ * hint, no scopes claim); elsewhere it is the default too, since Kong's exported configurations
+ * list unset fields as null. Any other explicit value is taken as given (`false` turns a check
+ * off even where our default is `true`).
  */
 function valueOf(
   raw: Record<string, unknown>,
