@@ -12,7 +12,7 @@ const FAILURES = {
   additionalProperties: { type: 'integer' },
   example: { timeout: 1, http_status: 3 },
   description:
-    'Failed calls since start by kind: url_refused, timeout, network, too_large, http_status, invalid_json, invalid_jwks (JWKS), invalid_answer (introspection)',
+    'Failed calls since start by kind: url_refused, timeout, network, pin_mismatch, too_large, http_status, invalid_json, invalid_jwks (JWKS), invalid_answer (introspection)',
 } as const;
 
 export class LastCallView {
