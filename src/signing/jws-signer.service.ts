@@ -5,7 +5,8 @@ import { signCompact, signFlattened, type JwsHeaderExtras } from './jws';
 
 /**
  * The signing entry point for services (`jws.ts` stays pure): the same two serializations, with
- * each signature timed into `sts_signing_duration_seconds` by algorithm.
+ * each signature timed into `sts_signing_duration_seconds` by algorithm, a failed one counted in
+ * `sts_signing_failures_total{reason="signature"}`.
  */
 @Injectable()
 export class JwsSigner {
@@ -22,7 +23,13 @@ export class JwsSigner {
 
   private async timed(key: SigningKey, sign: () => Promise<string>): Promise<string> {
     const started = performance.now();
-    const jws = await sign();
+    let jws: string;
+    try {
+      jws = await sign();
+    } catch (err) {
+      this.metrics.signingFailure('signature');
+      throw err;
+    }
     this.metrics.signingLatency(key.alg, (performance.now() - started) / 1000);
     return jws;
   }
