@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { TRACING_OFF } from '../src/common/tracing';
 import { KeysetRotation } from '../src/keys/keyset-rotation';
 import { MetricsService } from '../src/metrics/metrics.service';
 import { JwsSigner } from '../src/signing/jws-signer.service';
@@ -293,7 +294,7 @@ describe('sts_signing_failures_total', () => {
 
   it('counts a JWS operation that throws as signature, and times only the ones that succeed', async () => {
     const metrics = new MetricsService();
-    const signer = new JwsSigner(metrics);
+    const signer = new JwsSigner(metrics, TRACING_OFF);
     const unusable = {
       kid: 'k',
       alg: 'ES256' as const,

@@ -249,6 +249,7 @@ export class KrakendSignerService implements OnModuleInit {
     try {
       answer = await this.http.fetchJson({
         url,
+        spanName: 'sts.signer.backend',
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify(body),
