@@ -5,6 +5,7 @@ import type { Clock } from './common/clock';
 import { CommonModule } from './common/common.module';
 import { StsErrorFilter } from './common/error.filter';
 import type { OutboundHttp } from './common/outbound-http';
+import type { Tracing } from './common/tracing';
 import type { StsConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -30,6 +31,7 @@ export class AppModule {
     config: StsConfig,
     clock: Clock,
     http: OutboundHttp,
+    tracing: Tracing,
     logger: Logger,
     extraModules: ExtraModule[] = [],
   ): DynamicModule {
@@ -37,7 +39,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        CommonModule.forRoot(clock, http),
+        CommonModule.forRoot(clock, http, tracing),
         LoggingModule.forRoot(logger),
         DatabaseModule,
         KeysModule,

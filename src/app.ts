@@ -9,6 +9,7 @@ import { answerUnroutableUrl } from './authz/unroutable-url';
 import { ForwardAuthService } from './authz/forward-auth.service';
 import { systemClock, type Clock } from './common/clock';
 import { OutboundHttp } from './common/outbound-http';
+import { TRACING_OFF } from './common/tracing';
 import { loadConfig, type Environment, type StsConfig } from './config/config';
 import { installConnectionDraining } from './lifecycle/graceful-shutdown';
 import { installServerLimits, SERVER_LIMITS } from './limits/server-limits';
@@ -18,6 +19,8 @@ import { PinoNestLogger } from './logging/nest-logger';
 import { installHttpMetrics } from './metrics/http-metrics';
 import { MetricsService } from './metrics/metrics.service';
 import { setupSwagger } from './openapi/swagger';
+import { installRequestSpans } from './tracing/request-spans';
+import { startTracing } from './tracing/start-tracing';
 
 export interface CreateAppOptions {
   /** Environment to read instead of `process.env` (tests pass their own). */
@@ -48,9 +51,11 @@ export async function createApp(options: CreateAppOptions = {}): Promise<StsApp>
     level: options.logger === false ? 'silent' : config.logLevel,
     stream: options.logStream,
   });
+  const tracing = config.tracing ? await startTracing(config.tracing, logger) : undefined;
   const http = new OutboundHttp({
     allowInsecureHttp: config.allowInsecureHttp,
     ca: options.outboundCa,
+    tracing,
   });
   const adapter = new FastifyAdapter({
     ...SERVER_LIMITS,
@@ -64,10 +69,18 @@ export async function createApp(options: CreateAppOptions = {}): Promise<StsApp>
   });
   const fastify = adapter.getInstance();
   installAccessLog(fastify);
+  if (tracing) installRequestSpans(fastify, tracing);
   installServerLimits(fastify);
   installConnectionDraining(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, options.clock ?? systemClock, http, logger, options.extraModules),
+    AppModule.forRoot(
+      config,
+      options.clock ?? systemClock,
+      http,
+      tracing ?? TRACING_OFF,
+      logger,
+      options.extraModules,
+    ),
     adapter,
     // rawBody: Optum's payloadhash needs the exact bytes of a forwarded body.
     { logger: new PinoNestLogger(logger), abortOnError: false, rawBody: true },

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { TRACING_OFF } from '../src/common/tracing';
 import { KeysetRotation } from '../src/keys/keyset-rotation';
 import { MetricsService } from '../src/metrics/metrics.service';
-import { ManualClock, startSts, type TestSts } from './helpers';
+import { JwsSigner } from '../src/signing/jws-signer.service';
+import { ManualClock, sendJson, startLocalServer, startSts, type TestSts } from './helpers';
+import { startIdp } from './idp';
 
 const METRICS_TOKEN = 'scrape-token-0123456789';
 
@@ -26,6 +29,7 @@ const FAMILIES = [
   'sts_remote_jwks_fetches_total',
   'sts_introspection_requests_total',
   'sts_signing_duration_seconds',
+  'sts_signing_failures_total',
   'sts_key_age_seconds',
   'sts_key_next_rotation_seconds',
   'process_cpu_seconds_total',
@@ -104,6 +108,8 @@ describe('GET /metrics', () => {
       'no series until a rotation is scheduled',
     );
     assert.equal(values.get('sts_exchange_cache_entries'), 0);
+    assert.equal(values.get('sts_signing_failures_total{reason="key_unavailable"}'), 0);
+    assert.equal(values.get('sts_signing_failures_total{reason="signature"}'), 0);
   });
 
   it('reports time to the next rotation once one is scheduled', async () => {
@@ -201,5 +207,106 @@ describe('MetricsService typed methods', () => {
     assert.equal(values.get('sts_signing_duration_seconds_count{alg="RS256"}'), 1);
     assert.equal(values.get('sts_signing_duration_seconds_bucket{le="0.0025",alg="RS256"}'), 1);
     assert.equal(values.get('sts_signing_duration_seconds_bucket{le="0.001",alg="RS256"}'), 0);
+  });
+});
+
+describe('sts_signing_failures_total', () => {
+  const failures = async (sts: TestSts, reason: string) =>
+    samples((await sts.inject({ url: '/metrics' })).body).get(
+      `sts_signing_failures_total{reason="${reason}"}`,
+    );
+  const keyServer = (up: () => boolean) =>
+    startLocalServer((_req, res) =>
+      up()
+        ? sendJson(res, 200, {
+            keys: [
+              { kty: 'oct', kid: 'x', alg: 'HS256', k: Buffer.alloc(32, 4).toString('base64url') },
+            ],
+          })
+        : sendJson(res, 503, { error: 'down' }),
+    );
+
+  it('counts a re-signing whose keyset URL does not answer as key_unavailable', async () => {
+    const idp = await startIdp();
+    const keys = await keyServer(() => false);
+    const sts = await startSts({
+      file: {
+        profiles: [
+          {
+            name: 'remote-keys',
+            access_token_jwks_uri: idp.jwksUri,
+            access_token_keyset: `${keys.url}/keys`,
+            channel_token_optional: true,
+          },
+        ],
+      },
+    });
+    try {
+      const res = await sts.inject({
+        method: 'POST',
+        url: '/exchange/remote-keys',
+        headers: {
+          authorization: `Bearer ${await idp.sign({ sub: 'a', exp: Math.floor(Date.now() / 1000) + 600 })}`,
+        },
+      });
+      assert.equal(res.statusCode, 500, res.body);
+      assert.equal(await failures(sts, 'key_unavailable'), 1);
+      assert.equal(await failures(sts, 'signature'), 0);
+    } finally {
+      await sts.cleanup();
+      await keys.close();
+      await idp.close();
+    }
+  });
+
+  it('counts a KrakenD signer whose JWK set did not load as key_unavailable', async () => {
+    let up = true;
+    const keys = await keyServer(() => up);
+    const admin = {
+      authorization: 'Bearer admin-token-0123456789',
+      'content-type': 'application/json',
+    };
+    const sts = await startSts({ env: { STS_ADMIN_TOKEN: admin.authorization.slice(7) } });
+    const created = await sts.inject({
+      method: 'POST',
+      url: '/admin/signers',
+      headers: admin,
+      payload: { name: 'remote', 'jwk-url': `${keys.url}/k`, alg: 'HS256', 'keys-to-sign': ['t'] },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    await sts.close();
+    up = false;
+    const again = await startSts({ env: sts.env, dataDir: sts.dataDir });
+    try {
+      const res = await again.inject({
+        method: 'POST',
+        url: '/token/remote',
+        headers: { 'content-type': 'application/json' },
+        payload: { t: { sub: 'a' } },
+      });
+      assert.equal(res.statusCode, 503, res.body);
+      assert.equal(await failures(again, 'key_unavailable'), 1);
+    } finally {
+      await again.cleanup();
+      await keys.close();
+    }
+  });
+
+  it('counts a JWS operation that throws as signature, and times only the ones that succeed', async () => {
+    const metrics = new MetricsService();
+    const signer = new JwsSigner(metrics, TRACING_OFF);
+    const unusable = {
+      kid: 'k',
+      alg: 'ES256' as const,
+      key: new Uint8Array(32), // an HMAC secret where ES256 needs an EC private key
+      publicJwk: undefined,
+      status: 'current' as const,
+      createdAt: 0,
+    };
+    await assert.rejects(signer.compact({ sub: 'a' }, unusable));
+    const values = samples(await metrics.render());
+    assert.equal(values.get('sts_signing_failures_total{reason="signature"}'), 1);
+    assert.equal(values.get('sts_signing_failures_total{reason="key_unavailable"}'), 0);
+    assert.equal(values.get('sts_signing_duration_seconds_count{alg="ES256"}'), undefined);
   });
 });

@@ -8,9 +8,12 @@ import {
   type PeerCertificate,
 } from 'node:tls';
 import { Agent, request } from 'undici';
+import { TRACING_OFF, type SpanAttributes, type Tracing } from './tracing';
 
 export interface OutboundRequest {
   url: string;
+  /** What the call is for: the name of its CLIENT span when tracing is on (`sts.jwks.fetch`). */
+  spanName: string;
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
@@ -62,6 +65,8 @@ export interface OutboundHttpOptions {
   allowInsecureHttp: boolean;
   /** Extra trusted CA certificates (PEM), for tests; production uses NODE_EXTRA_CA_CERTS. */
   ca?: string[];
+  /** Each call gets a CLIENT span and carries its `traceparent` when tracing is on. */
+  tracing?: Tracing;
 }
 
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -110,6 +115,14 @@ function usualCas(): string[] {
   }
 }
 
+/** Where a call goes, for its span: never the query or user info, which may hold credentials. */
+const clientSpanAttributes = (url: URL, method: string): SpanAttributes => ({
+  'http.request.method': method,
+  'server.address': url.hostname,
+  'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+  'url.full': `${url.protocol}//${url.host}${url.pathname}`,
+});
+
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '');
   if (host === 'localhost' || host === '::1') return true;
@@ -122,8 +135,11 @@ export function isLoopbackHost(hostname: string): boolean {
  */
 export class OutboundHttp {
   private readonly agents = new Map<string, Agent>();
+  private readonly tracing: Tracing;
 
-  constructor(private readonly options: OutboundHttpOptions) {}
+  constructor(private readonly options: OutboundHttpOptions) {
+    this.tracing = options.tracing ?? TRACING_OFF;
+  }
 
   /** Throws when the URL may not be called under the https rule; used to validate config early. */
   assertAllowed(rawUrl: string, allowHttp = false): URL {
@@ -146,12 +162,33 @@ export class OutboundHttp {
 
   async fetch(req: OutboundRequest): Promise<OutboundResponse> {
     const url = this.assertAllowed(req.url, req.allowHttp);
+    if (!this.tracing.enabled) return this.send(url, req, req.headers);
+    const method = req.method ?? 'GET';
+    return this.tracing.inSpan(
+      req.spanName,
+      'client',
+      clientSpanAttributes(url, method),
+      async (span) => {
+        const headers = { ...req.headers };
+        this.tracing.inject(headers);
+        const res = await this.send(url, req, headers);
+        span.setAttribute('http.response.status_code', res.status);
+        return res;
+      },
+    );
+  }
+
+  private async send(
+    url: URL,
+    req: OutboundRequest,
+    headers: Record<string, string> | undefined,
+  ): Promise<OutboundResponse> {
     const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES;
     const signal = AbortSignal.timeout(req.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     try {
       const res = await request(url, {
         method: req.method ?? 'GET',
-        headers: req.headers,
+        headers,
         body: req.body,
         signal,
         dispatcher: this.agentFor(req.pinnedFingerprints ?? [], req.extraCa),

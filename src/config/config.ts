@@ -12,6 +12,7 @@ import { FileConfig, type KeysetConfig, type SignerOptions } from './file.schema
 import { ConfigError, type ConfigProblem, validateConfig } from '../common/validation';
 import { deepFreeze } from '../common/freeze';
 import { jwkSourceName, krakendOptionProblems } from './signer-options';
+import { tracingSettings, type TracingSettings } from './tracing';
 
 export const STS_CONFIG = Symbol('STS_CONFIG');
 
@@ -45,6 +46,8 @@ export interface StsConfig {
   readonly configFile: string | undefined;
   readonly file: Readonly<FileConfig>;
   readonly verification: VerificationSettings;
+  /** OpenTelemetry tracing; undefined when off (the default). */
+  readonly tracing: TracingSettings | undefined;
 }
 
 /** Process-wide knobs of token verification (profiles hold everything per gateway route). */
@@ -76,6 +79,12 @@ const ENV_KEYS = [
   'STS_JWKS_COOLDOWN',
   'STS_JWKS_TIMEOUT_MS',
   'STS_MAX_TOKEN_BYTES',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_SERVICE_NAME',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+  'OTEL_SDK_DISABLED',
 ] as const;
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -268,5 +277,6 @@ export function loadConfig(environment: Environment = process.env): StsConfig {
       jwksTimeoutMs: env.value.STS_JWKS_TIMEOUT_MS,
       maxTokenBytes: env.value.STS_MAX_TOKEN_BYTES,
     },
+    tracing: tracingSettings(env.value),
   });
 }

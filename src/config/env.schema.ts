@@ -4,6 +4,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   IsUrl,
@@ -18,8 +19,21 @@ const toBoolean = ({ value }: { value: unknown }): unknown =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+const toDecimal = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^(\d+\.?\d*|\.\d+)$/.test(value) ? Number(value) : value;
+const OTLP_URL = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** OpenTelemetry's `OTEL_TRACES_SAMPLER` values (the SDK specification's names). */
+export const TRACE_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
 
 /** The environment variables of the contract; anything else in the environment is ignored. */
 export class EnvironmentVariables {
@@ -65,4 +79,18 @@ export class EnvironmentVariables {
   @Min(256)
   @Max(65536)
   STS_MAX_TOKEN_BYTES: number = 8192;
+
+  // OpenTelemetry's standard variables (see config/tracing.ts): tracing is on when an endpoint is set.
+  /** OTLP/HTTP base URL; traces go to `<url>/v1/traces`. */
+  @IsOptional() @IsUrl(OTLP_URL) OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  /** OTLP/HTTP traces URL, used as given; wins over OTEL_EXPORTER_OTLP_ENDPOINT. */
+  @IsOptional() @IsUrl(OTLP_URL) OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
+  @IsOptional() @IsString() OTEL_SERVICE_NAME: string = 'open-sts';
+  @IsOptional() @IsIn(TRACE_SAMPLERS) OTEL_TRACES_SAMPLER: (typeof TRACE_SAMPLERS)[number] =
+    'parentbased_always_on';
+  /** The ratio of the `*traceidratio` samplers. */
+  @IsOptional() @Transform(toDecimal) @IsNumber() @Min(0) @Max(1) OTEL_TRACES_SAMPLER_ARG: number =
+    1;
+  /** `true` turns tracing off whatever else is set. */
+  @IsOptional() @Transform(toBoolean) @IsBoolean() OTEL_SDK_DISABLED: boolean = false;
 }

@@ -65,6 +65,7 @@ export async function loadPrivateJwks(
       ? (JSON.parse(await readFile(new URL(source.url), 'utf8')) as unknown)
       : await http.fetchJson({
           url: source.url,
+          spanName: 'sts.keyset.fetch',
           headers: source.headers,
           allowHttp: source.allowHttp,
           pinnedFingerprints: source.pinnedFingerprints,

@@ -1,16 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { routeTemplate } from '../common/route-template';
+import { PROBE_ROUTES, routeTemplate } from '../common/route-template';
 import { redactUrl } from './logger';
 import { requestAnnotations } from '../common/request-annotations';
-
-/** Probes and scrapes arrive every few seconds; they log at debug so they do not drown traffic. */
-const PROBE_ROUTES = new Set(['/health/live', '/health/ready', '/metrics']);
 
 /**
  * One JSON line per request, written when the response is done: method, route template, URL
  * with query values redacted, status, duration, client address, and the profile and outcome a
- * handler or the error filter annotated. `reqId` comes from the request's child logger. The
- * request id is echoed as `X-Request-Id` so callers can quote it.
+ * handler or the error filter annotated; probes and scrapes at debug, so they do not drown
+ * traffic. `reqId` comes from the request's child logger. The request id is echoed as
+ * `X-Request-Id` so callers can quote it.
  */
 export function installAccessLog(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {

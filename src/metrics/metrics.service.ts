@@ -3,6 +3,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 export type ExchangeCacheResult = 'hit' | 'miss';
 export type IntrospectionResult = 'call' | 'cache_hit' | 'failure';
+/** key_unavailable: no key to sign with (none current, or its key set did not load); signature: the JWS operation failed. */
+const SIGNING_FAILURE_REASONS = ['key_unavailable', 'signature'] as const;
+export type SigningFailureReason = (typeof SIGNING_FAILURE_REASONS)[number];
 
 /** Latency buckets (seconds) of whole requests: sub-millisecond cache hits to outbound timeouts. */
 const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -73,10 +76,19 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly signingFailures = new Counter({
+    name: 'sts_signing_failures_total',
+    help: 'Tokens that could not be signed, by reason (key_unavailable or signature)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   private exchangeCacheSize: () => number = () => 0;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // Present at 0 from the start, so increase() sees the first failure.
+    for (const reason of SIGNING_FAILURE_REASONS) this.signingFailures.inc({ reason }, 0);
     const cacheSize = () => this.exchangeCacheSize();
     new Gauge({
       name: 'sts_exchange_cache_entries',
@@ -126,5 +138,9 @@ export class MetricsService {
 
   signingLatency(alg: string, seconds: number): void {
     this.signingDuration.observe({ alg }, seconds);
+  }
+
+  signingFailure(reason: SigningFailureReason): void {
+    this.signingFailures.inc({ reason });
   }
 }

@@ -11,6 +11,7 @@ import type { SigningAlgorithm } from '../config/algorithms';
 import { ExternalKeysets } from '../keys/external-keysets';
 import { DEFAULT_KEYSET, KeyRegistry } from '../keys/key-registry';
 import { KeysetService } from '../keys/keyset.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { marshalLikeGo } from './go-json';
 import { JwsSigner } from './jws-signer.service';
 import { canonicalSigner, SignerStore, signerOptionsText } from './signer.store';
@@ -70,6 +71,7 @@ export class KrakendSignerService implements OnModuleInit {
     private readonly jws: JwsSigner,
     private readonly store: SignerStore,
     private readonly storeSync: StoreSync,
+    private readonly metrics: MetricsService,
     @Inject(STS_CONFIG) private readonly config: StsConfig,
   ) {}
 
@@ -160,6 +162,7 @@ export class KrakendSignerService implements OnModuleInit {
     const signer = this.signers.get(signerName);
     if (!signer) throw Errors.notFound(`signer "${signerName}"`);
     if (signer.unavailable !== undefined) {
+      this.metrics.signingFailure('key_unavailable');
       throw new StsError('ERR_SIGNER_UNAVAILABLE', `signer "${signerName}" cannot sign right now`, {
         retryAfterSeconds: STORE_SYNC_MS / 1000,
       });
@@ -246,6 +249,7 @@ export class KrakendSignerService implements OnModuleInit {
     try {
       answer = await this.http.fetchJson({
         url,
+        spanName: 'sts.signer.backend',
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify(body),

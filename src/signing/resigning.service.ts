@@ -83,11 +83,25 @@ export class ResigningService {
    * The key for a profile's `*_keyset` and `*_signing_algorithm`: a URL is an external private JWKS
    * (key chosen by `alg`); a name is our keyset, created on first use (`default` when unset).
    * Without an algorithm, the keyset's own current key signs (RS256 when it must be created).
+   * Not finding one counts in `sts_signing_failures_total{reason="key_unavailable"}`.
    */
   async signingKeyFor(
     keyset: string | undefined,
     algorithm: string | undefined,
     auth: { username?: string; password?: string } = {},
+  ): Promise<SigningKey> {
+    try {
+      return await this.findSigningKey(keyset, algorithm, auth);
+    } catch (err) {
+      this.metrics.signingFailure('key_unavailable');
+      throw err;
+    }
+  }
+
+  private async findSigningKey(
+    keyset: string | undefined,
+    algorithm: string | undefined,
+    auth: { username?: string; password?: string },
   ): Promise<SigningKey> {
     if (algorithm !== undefined && !isSigningAlgorithm(algorithm)) {
       throw new Error(`unsupported signing algorithm ${algorithm}`);

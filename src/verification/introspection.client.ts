@@ -171,6 +171,7 @@ export class IntrospectionClient {
     if (target.authorization !== null) headers.authorization = target.authorization;
     const answer = await this.http.fetchJson({
       url: target.endpoint,
+      spanName: 'sts.introspection',
       method: 'POST',
       headers,
       body: form.toString(),

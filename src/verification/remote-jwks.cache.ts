@@ -203,6 +203,7 @@ export class RemoteJwks {
   private async fetch(): Promise<JSONWebKeySet> {
     const document = await this.http.fetchJson({
       url: this.options.uri,
+      spanName: 'sts.jwks.fetch',
       headers: { accept: 'application/jwk-set+json, application/json', ...this.options.headers },
       timeoutMs: this.options.timeoutMs,
       maxBytes: MAX_JWKS_BYTES,

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { decodeJwt } from 'jose';
 import { CLOCK, epochSeconds, type Clock } from '../common/clock';
 import { StsError } from '../common/errors';
+import { TRACING, type Tracing } from '../common/tracing';
 import { STS_CONFIG, type StsConfig } from '../config/config';
 import { ConsumerService, type Consumer, type HeldCredential } from '../consumers/consumer.service';
 import { MetricsService } from '../metrics/metrics.service';
@@ -54,14 +55,26 @@ export class VerificationService {
     private readonly metrics: MetricsService,
     @Inject(STS_CONFIG) private readonly config: StsConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(TRACING) private readonly tracing: Tracing,
   ) {}
 
   /**
    * Verifies the request's tokens per the profile; throws a rejection carrying the realm.
    * Every call on a known profile counts one `sts_verification_outcomes_total` (`OK` or the error
    * code); an unknown profile is a 404 and not counted, so callers cannot mint label values.
+   * With tracing on, the verification is an `sts.verify` span.
    */
-  async verify(profileName: string, request: TokenRequest): Promise<VerificationResult> {
+  verify(profileName: string, request: TokenRequest): Promise<VerificationResult> {
+    if (!this.tracing.enabled) return this.verifyCounted(profileName, request);
+    return this.tracing.inSpan('sts.verify', 'internal', { 'sts.profile': profileName }, () =>
+      this.verifyCounted(profileName, request),
+    );
+  }
+
+  private async verifyCounted(
+    profileName: string,
+    request: TokenRequest,
+  ): Promise<VerificationResult> {
     const compiled = this.policies.get(profileName);
     const started = this.clock.now();
     try {
