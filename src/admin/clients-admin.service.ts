@@ -5,7 +5,7 @@ import { generateClientSecret } from '../clients/client-secret';
 import { Errors } from '../common/errors';
 import { STS_CONFIG, type StsConfig } from '../config/config';
 import { ProfileService } from '../profiles/profile.service';
-import { AuditLog } from './audit-log.service';
+import { AuditLog } from '../logging/audit-log';
 import type {
   ClientCreateRequest,
   ClientUpdateRequest,

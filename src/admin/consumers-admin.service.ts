@@ -8,7 +8,7 @@ import {
   type CredentialSummary,
 } from '../consumers/consumer.service';
 import { ProfileService } from '../profiles/profile.service';
-import { AuditLog } from './audit-log.service';
+import { AuditLog } from '../logging/audit-log';
 import type {
   ConsumerCreateRequest,
   ConsumerUpdateRequest,

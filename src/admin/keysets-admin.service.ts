@@ -12,7 +12,7 @@ import { rekeyStore } from '../keys/rekey';
 import { toRotationSettings, type RotationSettings } from '../config/rotation';
 import type { PublicJwk } from '../openapi/schemas';
 import type { RekeyResult } from './admin.dto';
-import { AuditLog } from './audit-log.service';
+import { AuditLog } from '../logging/audit-log';
 import { assertNotInFile } from './file-ownership';
 import type { KeysetUpdateRequest, KeysetView, RotationView } from './keysets.dto';
 

@@ -4,6 +4,9 @@ import { StsError } from '../common/errors';
 
 export type AuditAction = 'create' | 'update' | 'delete' | 'rotate' | 'rekey';
 
+/** Who made a change: the admin API, or the declarative file applied at start. */
+export type AuditActor = 'admin' | 'config-file';
+
 export interface AuditEntry {
   action: AuditAction;
   /** `keyset`, `signer`, `master_key`, … */
@@ -15,9 +18,10 @@ export interface AuditEntry {
 }
 
 /**
- * One structured line per admin change, success or failure. Entries carry names and outcomes
- * only — never request bodies, keys or secrets. Every audit line goes through `write`, so moving
- * to another logger is a one-line change.
+ * One structured line per change to the store, by the admin API or by the declarative file
+ * applied at start, success or failure. Entries carry names and outcomes only — never request
+ * bodies, keys or secrets. Every audit line goes through `write`, so moving to another logger is a
+ * one-line change.
  */
 @Injectable()
 export class AuditLog {
@@ -25,35 +29,39 @@ export class AuditLog {
 
   constructor(@Inject(CLOCK) private readonly clock: Clock) {}
 
-  /** Runs an admin change and records its outcome. */
+  /** Runs a change and records its outcome. */
   async track<T>(
     action: AuditAction,
     resource: string,
     name: string,
     change: () => Promise<T>,
+    actor: AuditActor = 'admin',
   ): Promise<T> {
     try {
       const result = await change();
-      this.write({ action, resource, name, result: 'success' });
+      this.write({ action, resource, name, result: 'success' }, actor);
       return result;
     } catch (err) {
-      this.write({
-        action,
-        resource,
-        name,
-        result: 'failure',
-        code: err instanceof StsError ? err.code : 'ERR_INTERNAL',
-      });
+      this.write(
+        {
+          action,
+          resource,
+          name,
+          result: 'failure',
+          code: err instanceof StsError ? err.code : 'ERR_INTERNAL',
+        },
+        actor,
+      );
       throw err;
     }
   }
 
-  write(entry: AuditEntry): void {
+  write(entry: AuditEntry, actor: AuditActor = 'admin'): void {
     this.logger.log(
       JSON.stringify({
         audit: true,
         time: new Date(this.clock.now()).toISOString(),
-        actor: 'admin',
+        actor,
         ...entry,
       }),
     );
