@@ -205,3 +205,17 @@ export class ManualClock implements Clock {
     this.current += ms;
   }
 }
+
+/** Calls the admin API of an instance with a bearer token; a body goes as JSON. */
+export const adminClient =
+  (sts: TestSts, token: string) =>
+  (method: NonNullable<InjectOptions['method']>, url: string, payload?: object) =>
+    sts.inject({
+      method,
+      url,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      payload: payload === undefined ? undefined : JSON.stringify(payload),
+    });

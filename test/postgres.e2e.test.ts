@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { ConsumerService } from '../src/consumers/consumer.service';
+import { ConsumerEntity } from '../src/database/consumer.entity';
 import { KeysetRotation } from '../src/keys/keyset-rotation';
 import { KeysetService } from '../src/keys/keyset.service';
-import { startSts, tempDir } from './helpers';
+import { adminClient, startSts, tempDir, type TestSts } from './helpers';
 
 const ADMIN_URL =
   process.env.STS_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const TOKEN = 'postgres-admin-token';
 
 async function reachable(): Promise<boolean> {
   const client = new Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
@@ -22,10 +26,8 @@ async function reachable(): Promise<boolean> {
 }
 
 describe('on PostgreSQL (several instances sharing one store)', () => {
-  const database = `sts_test_${randomBytes(6).toString('hex')}`;
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${database}`;
   const admin = new Client({ connectionString: ADMIN_URL });
+  const databases: string[] = [];
 
   let available = false;
   before(async () => {
@@ -33,20 +35,43 @@ describe('on PostgreSQL (several instances sharing one store)', () => {
     // A machine without PostgreSQL skips with a message; CI machines run one (and so never skip).
     if (!available && !process.env.CI) return;
     await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
   });
   after(async () => {
     if (!available && !process.env.CI) return;
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    for (const database of databases)
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.end();
   });
 
+  /** Two instances on a fresh database; undefined (the test skipped) without PostgreSQL. */
+  async function twoInstances(
+    t: TestContext,
+    options: { file: object },
+  ): Promise<{ a: TestSts; b: TestSts; url: string } | undefined> {
+    if (!available && !process.env.CI) {
+      t.skip(`no PostgreSQL at ${ADMIN_URL}`);
+      return undefined;
+    }
+    const database = `sts_test_${randomBytes(6).toString('hex')}`;
+    await admin.query(`CREATE DATABASE ${database}`);
+    databases.push(database);
+    const url = new URL(ADMIN_URL);
+    url.pathname = `/${database}`;
+    const env = { DATABASE_URL: url.toString(), STS_ADMIN_TOKEN: TOKEN };
+    const a = await startSts({ ...options, env, dataDir: tempDir() });
+    const b = await startSts({ ...options, env, dataDir: tempDir() });
+    t.after(async () => {
+      await a.cleanup();
+      await b.cleanup();
+    });
+    return { a, b, url: url.toString() };
+  }
+
   it('runs every migration, keeps keys encrypted and shares rotations between two instances', async (t) => {
-    if (!available && !process.env.CI) return t.skip(`no PostgreSQL at ${ADMIN_URL}`);
-    const env = { DATABASE_URL: url.toString() };
     const file = { keysets: [{ name: 'edge', algorithm: 'ES256' }] };
-    const a = await startSts({ env, file, dataDir: tempDir() });
-    const b = await startSts({ env, file, dataDir: tempDir() });
+    const both = await twoInstances(t, { file });
+    if (!both) return;
+    const { a, b, url } = both;
     const before = (await a.inject({ url: '/jwks/edge' })).json<{ keys: { kid: string }[] }>();
     assert.deepEqual(
       (await b.inject({ url: '/jwks/edge' })).json(),
@@ -59,7 +84,7 @@ describe('on PostgreSQL (several instances sharing one store)', () => {
     const seenByB = (await b.inject({ url: '/jwks/edge' })).json<{ keys: { kid: string }[] }>();
     assert.equal(seenByB.keys[0]!.kid, rotated.kid, 'the other instance picks the rotation up');
 
-    const check = new Client({ connectionString: url.toString() });
+    const check = new Client({ connectionString: url });
     await check.connect();
     const { rows } = await check.query<{ private_jwk_encrypted: string }>(
       'SELECT private_jwk_encrypted FROM signing_keys',
@@ -67,7 +92,54 @@ describe('on PostgreSQL (several instances sharing one store)', () => {
     await check.end();
     assert.ok(rows.length >= 3);
     for (const row of rows) assert.equal(row.private_jwk_encrypted.includes('"d"'), false);
-    await a.cleanup();
-    await b.cleanup();
+  });
+
+  it('an instance reads its own writes while a sync of another instance’s write overlaps', async (t) => {
+    const both = await twoInstances(t, { file: {} });
+    if (!both) return;
+    const { a, b } = both;
+    const callA = adminClient(a, TOKEN);
+
+    // a's next sync stops right after reading consumer rows (b's), until released.
+    let reached!: () => void;
+    let release!: () => void;
+    const reading = new Promise<void>((resolve) => (reached = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let armed = true;
+    a.app.get(DataSource).subscribers.push({
+      listenTo: () => ConsumerEntity,
+      afterLoad: () => {
+        if (!armed) return;
+        armed = false;
+        reached();
+        return released;
+      },
+    });
+    assert.equal(
+      (await adminClient(b, TOKEN)('POST', '/admin/consumers', { username: 'bob' })).statusCode,
+      201,
+    );
+    const syncing = a.app.get(ConsumerService).sync();
+    await reading;
+
+    // a writes a consumer meanwhile; the sync's older read must not replace it.
+    const created = callA('POST', '/admin/consumers', { username: 'alice' });
+    const store = new Client({ connectionString: both.url });
+    await store.connect();
+    while ((await store.query(`SELECT 1 FROM consumers WHERE username = 'alice'`)).rowCount === 0)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    await store.end();
+    // Give the write every chance to finish before the stale read is applied.
+    await Promise.race([created, new Promise((resolve) => setTimeout(resolve, 200))]);
+    release();
+    await syncing;
+    assert.equal((await created).statusCode, 201);
+
+    const credential = await callA('POST', '/admin/consumers/alice/jwt', {
+      key: 'alice-key',
+      secret: 'a'.repeat(32),
+    });
+    assert.equal(credential.statusCode, 201, credential.body);
+    assert.equal((await callA('GET', '/admin/consumers/bob')).statusCode, 200);
   });
 });

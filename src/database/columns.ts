@@ -1,7 +1,10 @@
 import type { ValueTransformer } from 'typeorm';
 
-/** bigint epoch-millisecond columns: PostgreSQL returns them as strings, SQLite as numbers. */
-export const epochMillis: ValueTransformer = {
+/** bigint columns as numbers: PostgreSQL returns them as strings, SQLite as numbers. */
+export const bigintNumber: ValueTransformer = {
   to: (value: number | null | undefined) => value,
   from: (value: string | number | null) => (value === null ? null : Number(value)),
 };
+
+/** bigint epoch-millisecond columns. */
+export const epochMillis = bigintNumber;
