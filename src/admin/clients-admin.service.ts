@@ -39,13 +39,16 @@ export class ClientsAdminService {
       this.assertNotInFile(clientId);
       if (await this.clients.get(clientId)) throw Errors.conflict(`client "${clientId}" exists`);
       const secret = request.client_secret ?? generateClientSecret();
-      const client = await this.clients.upsert({
-        client_id: clientId,
-        client_secret: secret,
-        profile: request.profile,
-        audiences: request.audiences,
-        scopes: request.scopes,
-      });
+      const client = await this.clients.upsert(
+        {
+          client_id: clientId,
+          client_secret: secret,
+          profile: request.profile,
+          audiences: request.audiences,
+          scopes: request.scopes,
+        },
+        'api',
+      );
       return { ...this.view(client), client_secret: secret };
     });
   }

@@ -133,6 +133,7 @@ export class KeysetsAdminService {
             rsa_bits: keyset.stored.rsaBits,
             rotation: declaration.rotation as RotationView,
             next_rotation_at: iso(keyset.stored.scheduledRotationAt),
+            retired_at: iso(keyset.stored.retiredAt),
           }
         : { jwks_url: declaration.jwks_url, refresh: declaration.refresh as string | undefined }),
       keys: keyset.keys.map((key) => ({

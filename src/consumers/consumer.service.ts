@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
 import { Errors } from '../common/errors';
 import { STS_CONFIG, type StsConfig } from '../config/config';
@@ -10,6 +10,7 @@ import {
 } from '../database/jwt-credential.entity';
 import { isSigningAlgorithm, type SigningAlgorithm } from '../config/algorithms';
 import { MasterKeyRing } from '../keys/master-key';
+import { AuditLog } from '../logging/audit-log';
 import {
   credentialProblem,
   type ConsumerShape,
@@ -46,6 +47,9 @@ export interface HeldCredential extends CredentialSummary {
   readonly publicKey: CryptoKey | KeyObject | null;
 }
 
+/** Names what still uses a consumer (e.g. `profile "p" (anonymous)`), so it is not removed. */
+export type ConsumerReferenceCheck = (consumer: Consumer) => string[];
+
 /** How long the change log keeps a write: an instance that has not synced for longer reloads all. */
 const CHANGE_RETENTION_MS = 3600_000;
 /** How often an instance prunes the change log. */
@@ -57,10 +61,11 @@ const PRUNE_INTERVAL_MS = 600_000;
  * instance reads its own writes), and `sync` applies the consumers other instances changed since
  * the last store revision it saw. Reads of the store and their application run one at a time, so
  * an older read never replaces a newer one. The file's consumers are applied at boot as
- * create-or-update. ProfileService's round runs `sync` first, since profiles name consumers.
+ * create-or-update; those it wrote and no longer declares are removed. ProfileService's round
+ * runs `sync` first, since profiles name consumers.
  */
 @Injectable()
-export class ConsumerService implements OnModuleInit {
+export class ConsumerService implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger(ConsumerService.name);
   private readonly byField: Record<ConsumerLookupField, Map<string, Consumer>> = {
     id: new Map(),
@@ -70,6 +75,9 @@ export class ConsumerService implements OnModuleInit {
   private readonly credentials = new Map<string, HeldCredential>();
   /** Each held consumer's credential keys. */
   private readonly keysOf = new Map<string, Set<string>>();
+  private readonly referenceChecks: ConsumerReferenceCheck[] = [];
+  /** The consumers the file declares, once it is applied. */
+  private readonly declaredIds = new Set<string>();
   /** Every store revision up to this one is applied to memory. */
   private watermark = 0;
   private prunedAt = 0;
@@ -78,13 +86,20 @@ export class ConsumerService implements OnModuleInit {
   constructor(
     private readonly store: ConsumerStore,
     private readonly masterKeys: MasterKeyRing,
+    private readonly audit: AuditLog,
     @Inject(STS_CONFIG) private readonly config: StsConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    for (const consumer of this.config.file.consumers) await this.store.write(consumer);
+    for (const consumer of this.config.file.consumers)
+      this.declaredIds.add((await this.store.write(consumer, 'file')).consumerId);
     await this.serialized(() => this.loadAll());
+  }
+
+  /** Once every module holds what it uses, so the reference checks (profiles) are in place. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.removeUndeclared();
   }
 
   /** Applies what other instances wrote since the last revision seen. */
@@ -96,6 +111,15 @@ export class ConsumerService implements OnModuleInit {
       this.prunedAt = now;
       await this.store.prune(now - CHANGE_RETENTION_MS);
     });
+  }
+
+  /** Removal is refused while a check names a user of the consumer. */
+  addReferenceCheck(check: ConsumerReferenceCheck): void {
+    this.referenceChecks.push(check);
+  }
+
+  usersOf(consumer: Consumer): string[] {
+    return this.referenceChecks.flatMap((check) => check(consumer));
   }
 
   list(): Consumer[] {
@@ -130,7 +154,7 @@ export class ConsumerService implements OnModuleInit {
       const problem = credentialProblem(credential);
       if (problem) throw Errors.invalidRequest(`credential "${credential.key}": ${problem}`);
     }
-    const written = await this.store.write(input);
+    const written = await this.store.write(input, 'api');
     await this.applyOwn(written);
     return this.byField.id.get(written.consumerId)!;
   }
@@ -147,7 +171,7 @@ export class ConsumerService implements OnModuleInit {
     if (!consumer) throw Errors.notFound(`consumer "${reference}"`);
     const problem = credentialProblem(credential);
     if (problem) throw Errors.invalidRequest(problem);
-    await this.applyOwn(await this.store.writeCredential(consumer.id, credential));
+    await this.applyOwn(await this.store.writeCredential(consumer.id, credential, 'api'));
     return this.credentialsOf(consumer.id).find((c) => c.key === credential.key)!;
   }
 
@@ -155,6 +179,34 @@ export class ConsumerService implements OnModuleInit {
     const held = this.credentials.get(key);
     if (!held) throw Errors.notFound(`credential "${key}"`);
     await this.applyOwn(await this.store.deleteCredential(held.consumer_id, key));
+  }
+
+  /** Consumers and credentials the file wrote and no longer declares go (credentials with their consumer). */
+  private async removeUndeclared(): Promise<void> {
+    const declaredKeys = new Set(
+      this.config.file.consumers.flatMap((c) => (c.jwt_secrets ?? []).map((s) => s.key)),
+    );
+    const { consumers, credentials } = await this.store.fileManaged();
+    const gone = consumers.filter((row) => !this.declaredIds.has(row.id));
+    const goneIds = new Set(gone.map((row) => row.id));
+    await this.audit.removeUndeclared(
+      'jwt_credential',
+      credentials
+        .filter((row) => !declaredKeys.has(row.key) && !goneIds.has(row.consumerId))
+        .map((row) => ({
+          name: row.key,
+          remove: async () =>
+            this.applyOwn(await this.store.deleteCredential(row.consumerId, row.key)),
+        })),
+    );
+    await this.audit.removeUndeclared(
+      'consumer',
+      gone.map((row) => ({
+        name: row.username ?? row.customId ?? row.id,
+        usedBy: this.usersOf(toConsumer(row)),
+        remove: async () => this.applyOwn(await this.store.deleteConsumer(row.id)),
+      })),
+    );
   }
 
   private async applyChanges(): Promise<void> {

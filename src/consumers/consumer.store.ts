@@ -9,6 +9,7 @@ import {
   type ConsumerShape,
   type CredentialShape,
 } from '../config/consumer.schema';
+import type { ManagedBy } from '../database/columns';
 import { ConsumerChangeEntity } from '../database/consumer-change.entity';
 import { ConsumerEntity } from '../database/consumer.entity';
 import {
@@ -95,11 +96,20 @@ export class ConsumerStore {
     return rows;
   }
 
+  /** The rows the declarative file wrote. */
+  async fileManaged(): Promise<ConsumerRows> {
+    const where = { managedBy: 'file' as const };
+    return {
+      consumers: await this.dataSource.getRepository(ConsumerEntity).findBy(where),
+      credentials: await this.dataSource.getRepository(JwtCredentialEntity).findBy(where),
+    };
+  }
+
   /**
    * Create-or-update one consumer (by id, else username, else custom_id) with its credentials
    * (by key), Kong's declarative way.
    */
-  write(input: ConsumerShape): Promise<ConsumerWrite> {
+  write(input: ConsumerShape, managedBy: ManagedBy): Promise<ConsumerWrite> {
     if (!input.username && !input.custom_id)
       throw Errors.invalidRequest('a consumer needs a username or a custom_id');
     return this.change(async (em) => {
@@ -115,19 +125,24 @@ export class ConsumerStore {
         username: input.username ?? null,
         customId: input.custom_id ?? null,
         createdAt: existing?.createdAt ?? this.clock.now(),
+        managedBy,
       };
       await assertUnique(consumers, row);
       await consumers.save(row);
       for (const credential of input.jwt_secrets ?? [])
-        await this.saveCredential(em, row.id, credential);
+        await this.saveCredential(em, row.id, credential, managedBy);
       return row.id;
     });
   }
 
   /** Adds or replaces (by key) one credential of a consumer. */
-  writeCredential(consumerId: string, credential: CredentialShape): Promise<ConsumerWrite> {
+  writeCredential(
+    consumerId: string,
+    credential: CredentialShape,
+    managedBy: ManagedBy,
+  ): Promise<ConsumerWrite> {
     return this.change(async (em) => {
-      await this.saveCredential(em, consumerId, credential);
+      await this.saveCredential(em, consumerId, credential, managedBy);
       return consumerId;
     });
   }
@@ -170,6 +185,7 @@ export class ConsumerStore {
     em: EntityManager,
     consumerId: string,
     credential: CredentialShape,
+    managedBy: ManagedBy,
   ): Promise<void> {
     const credentials = em.getRepository(JwtCredentialEntity);
     const existing = await credentials.findOneBy({ key: credential.key });
@@ -189,6 +205,7 @@ export class ConsumerStore {
       masterKeyId: encrypted?.keyId ?? null,
       rsaPublicKey: isHmac(algorithm) ? null : (credential.rsa_public_key ?? null),
       createdAt: existing?.createdAt ?? this.clock.now(),
+      managedBy,
     } satisfies JwtCredentialEntity);
   }
 }

@@ -1,4 +1,4 @@
-import type { ValueTransformer } from 'typeorm';
+import { Column, type ValueTransformer } from 'typeorm';
 
 /** bigint columns as numbers: PostgreSQL returns them as strings, SQLite as numbers. */
 export const bigintNumber: ValueTransformer = {
@@ -8,3 +8,10 @@ export const bigintNumber: ValueTransformer = {
 
 /** bigint epoch-millisecond columns. */
 export const epochMillis = bigintNumber;
+
+/** Who wrote an entity: the declarative file (removed at start once it no longer declares it) or the admin API. */
+export type ManagedBy = 'file' | 'api';
+
+/** The `managed_by` column of every table the declarative file may write. */
+export const ManagedByColumn = (): PropertyDecorator =>
+  Column({ name: 'managed_by', type: 'varchar', length: 8, default: 'api' });

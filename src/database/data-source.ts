@@ -12,6 +12,7 @@ import { ProfilesConsumers1764200000000 } from './migrations/1764200000000-Profi
 import { AdminRotation1764300000000 } from './migrations/1764300000000-AdminRotation';
 import { ClientsCertificates1764400000000 } from './migrations/1764400000000-ClientsCertificates';
 import { ConsumerChanges1764500000000 } from './migrations/1764500000000-ConsumerChanges';
+import { FileOwnership1764600000000 } from './migrations/1764600000000-FileOwnership';
 import { ProfileEntity } from './profile.entity';
 import { SignerEntity } from './signer.entity';
 import { SigningKeyEntity } from './signing-key.entity';
@@ -35,6 +36,7 @@ export const MIGRATIONS = [
   AdminRotation1764300000000,
   ClientsCertificates1764400000000,
   ConsumerChanges1764500000000,
+  FileOwnership1764600000000,
 ];
 
 /**

@@ -24,7 +24,9 @@ export type RotationStep =
   /** Generate the next key now and publish it; it starts signing at `activeFrom`. */
   | { kind: 'prepublish'; activeFrom: number }
   /** Previous keys neither retained by count nor possibly needed by an unexpired token. */
-  | { kind: 'prune'; kids: string[] };
+  | { kind: 'prune'; kids: string[] }
+  /** A retired keyset whose keys no unexpired token can need any more: it goes. */
+  | { kind: 'remove' };
 
 const MS = 1000;
 
@@ -47,13 +49,17 @@ export const retentionEndsAt = (retiredAt: number, settings: RotationSettings): 
 /**
  * The next step a keyset needs at `now`, or undefined when it is up to date. A key never starts
  * signing less than `prepublish` after it was published: when the scheduler runs late, the start
- * moves later rather than the publication window shrinking.
+ * moves later rather than the publication window shrinking. A keyset retired at `retiredAt` only
+ * waits until every token its keys signed has expired.
  */
 export function dueStep(
   keys: readonly KeyTimeline[],
   settings: RotationSettings,
   now: number,
+  retiredAt: number | null = null,
 ): RotationStep | undefined {
+  if (retiredAt !== null)
+    return now >= retentionEndsAt(retiredAt, settings) ? { kind: 'remove' } : undefined;
   const next = keys.find((k) => k.status === 'next');
   if (next && next.activeFrom !== null && next.activeFrom <= now) {
     return { kind: 'promote', kid: next.kid };
