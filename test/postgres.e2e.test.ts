@@ -7,7 +7,17 @@ import { ConsumerService } from '../src/consumers/consumer.service';
 import { ConsumerEntity } from '../src/database/consumer.entity';
 import { KeysetRotation } from '../src/keys/keyset-rotation';
 import { KeysetService } from '../src/keys/keyset.service';
-import { adminClient, startSts, tempDir, type TestSts } from './helpers';
+import { SHARED_STORE_PREPUBLISH_SECONDS } from '../src/keys/rotation-policy';
+import { RotationScheduler } from '../src/keys/rotation-scheduler';
+import {
+  adminClient,
+  ManualClock,
+  publishedKids,
+  signedKid,
+  startSts,
+  tempDir,
+  type TestSts,
+} from './helpers';
 
 const ADMIN_URL =
   process.env.STS_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -46,7 +56,7 @@ describe('on PostgreSQL (several instances sharing one store)', () => {
   /** Two instances on a fresh database; undefined (the test skipped) without PostgreSQL. */
   async function twoInstances(
     t: TestContext,
-    options: { file: object },
+    options: { file: object; clock?: ManualClock },
   ): Promise<{ a: TestSts; b: TestSts; url: string } | undefined> {
     if (!available && !process.env.CI) {
       t.skip(`no PostgreSQL at ${ADMIN_URL}`);
@@ -68,8 +78,9 @@ describe('on PostgreSQL (several instances sharing one store)', () => {
   }
 
   it('runs every migration, keeps keys encrypted and shares rotations between two instances', async (t) => {
+    const clock = new ManualClock();
     const file = { keysets: [{ name: 'edge', algorithm: 'ES256' }] };
-    const both = await twoInstances(t, { file });
+    const both = await twoInstances(t, { file, clock });
     if (!both) return;
     const { a, b, url } = both;
     const before = (await a.inject({ url: '/jwks/edge' })).json<{ keys: { kid: string }[] }>();
@@ -81,8 +92,11 @@ describe('on PostgreSQL (several instances sharing one store)', () => {
 
     const rotated = await a.app.get(KeysetRotation).rotate('edge');
     await b.app.get(KeysetService).sync();
-    const seenByB = (await b.inject({ url: '/jwks/edge' })).json<{ keys: { kid: string }[] }>();
-    assert.equal(seenByB.keys[0]!.kid, rotated.kid, 'the other instance picks the rotation up');
+    assert.ok((await publishedKids(b, 'edge')).includes(rotated.kid), 'the other instance has it');
+    clock.advance(SHARED_STORE_PREPUBLISH_SECONDS * 1000);
+    await a.app.get(RotationScheduler).tick();
+    await b.app.get(RotationScheduler).tick();
+    assert.equal((await publishedKids(b, 'edge'))[0], rotated.kid, 'and picks the switch up');
 
     const check = new Client({ connectionString: url });
     await check.connect();
@@ -90,8 +104,70 @@ describe('on PostgreSQL (several instances sharing one store)', () => {
       'SELECT private_jwk_encrypted FROM signing_keys',
     );
     await check.end();
-    assert.ok(rows.length >= 3);
+    assert.ok(rows.length >= 2);
     for (const row of rows) assert.equal(row.private_jwk_encrypted.includes('"d"'), false);
+  });
+
+  it('no instance signs with a key another one does not publish yet', async (t) => {
+    const clock = new ManualClock();
+    const file = {
+      keysets: [
+        { name: 'edge', algorithm: 'ES256' },
+        // Asks for no pre-publication at all: instances sharing a store still get the minimum.
+        { name: 'sched', algorithm: 'ES256', rotation: { period: '1d', prepublish: '0s' } },
+      ],
+      signers: [
+        { name: 'edge', keyset: 'edge', 'keys-to-sign': ['access_token'] },
+        { name: 'sched', keyset: 'sched', 'keys-to-sign': ['access_token'] },
+      ],
+    };
+    const both = await twoInstances(t, { file, clock });
+    if (!both) return;
+    const { a, b } = both;
+    /** Whatever `a` signs, `b` publishes — before `b` has synced with the store. */
+    const signsOnlyPublished = async (signer: string) => {
+      const kid = await signedKid(a, signer);
+      assert.ok((await publishedKids(b, signer)).includes(kid), `${signer}: ${kid} unpublished`);
+      return kid;
+    };
+    const tick = async (sts: TestSts) => sts.app.get(RotationScheduler).tick();
+    const before = await signsOnlyPublished('edge');
+
+    // An immediate rotation through the admin API becomes the minimum pre-publication.
+    const rotate = await adminClient(a, TOKEN)('POST', '/admin/keysets/edge/rotate');
+    assert.equal(rotate.statusCode, 200, rotate.body);
+    assert.equal(await signsOnlyPublished('edge'), before);
+    const next = rotate.json<{ keys: { kid: string; status: string; active_from: string }[] }>()
+      .keys[1]!;
+    assert.equal(next.status, 'next');
+    assert.equal(
+      next.active_from,
+      new Date(clock.now() + SHARED_STORE_PREPUBLISH_SECONDS * 1000).toISOString(),
+    );
+    await tick(b);
+    clock.advance(SHARED_STORE_PREPUBLISH_SECONDS * 1000);
+    await tick(a);
+    assert.equal(await signsOnlyPublished('edge'), next.kid);
+
+    // A key pre-published long enough ago switches at once.
+    const call = adminClient(b, TOKEN);
+    await tick(b);
+    await call('POST', '/admin/keysets/edge/rotate?prepublish=1h');
+    await tick(a);
+    clock.advance(SHARED_STORE_PREPUBLISH_SECONDS * 1000);
+    const now = await call('POST', '/admin/keysets/edge/rotate');
+    assert.equal(now.json<{ keys: { status: string }[] }>().keys[0]!.status, 'current');
+    assert.notEqual(await signedKid(b, 'edge'), next.kid);
+
+    // A scheduled rotation with `prepublish: 0s` publishes first too.
+    const first = await signsOnlyPublished('sched');
+    clock.advance(24 * 3600_000 - SHARED_STORE_PREPUBLISH_SECONDS * 1000);
+    await tick(a);
+    assert.equal(await signsOnlyPublished('sched'), first, 'published, not signing yet');
+    await tick(b);
+    clock.advance(SHARED_STORE_PREPUBLISH_SECONDS * 1000);
+    await tick(a);
+    assert.notEqual(await signsOnlyPublished('sched'), first);
   });
 
   it('an instance reads its own writes while a sync of another instance’s write overlaps', async (t) => {

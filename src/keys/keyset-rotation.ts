@@ -4,11 +4,12 @@ import { Errors } from '../common/errors';
 import { isSigningAlgorithm } from '../config/algorithms';
 import type { ManagedBy } from '../database/columns';
 import { KeysetEntity } from '../database/keyset.entity';
+import type { RotationSettings } from '../config/rotation';
 import { SigningKeyEntity } from '../database/signing-key.entity';
 import { generateSigningKey } from './key-generator';
 import { KeyRegistry, type HeldKey } from './key-registry';
 import { KeysetStore, RevisionConflict, type StoredKeyset } from './keyset.store';
-import { dueStep, type RotationStep } from './rotation-policy';
+import { dueStep, SHARED_STORE_PREPUBLISH_SECONDS, type RotationStep } from './rotation-policy';
 import { settingsOf, StoredKeysets } from './stored-keysets';
 
 /** Bounds the steps one pass applies (promote, prepublish, prune) after a long downtime. */
@@ -27,7 +28,9 @@ const timelineOf = (row: SigningKeyEntity) => ({
  * `prepublish` before it signs, retired keys stay published for `retain` generations or until
  * every token they signed has expired. Scheduled steps run when RotationScheduler ticks; a manual
  * rotation takes the same path. Several instances may share one database: the stored revision
- * decides who applies a step. A keyset the file stopped declaring is retired whole: no key signs, all stay published until
+ * decides who applies a step, and on such a store (PostgreSQL) no key signs before every instance
+ * can have published it (SHARED_STORE_PREPUBLISH_SECONDS), an "immediate" rotation included.
+ * A keyset the file stopped declaring is retired whole: no key signs, all stay published until
  * their tokens have expired, then the keyset goes.
  */
 @Injectable()
@@ -43,8 +46,9 @@ export class KeysetRotation {
 
   /**
    * Manual rotation, through the scheduled path: the next key (the pending one if any, else a new
-   * one) is scheduled to start signing `prepublishSeconds` from now — at once when 0 — and the
-   * due steps are applied. Returns the key that signs from then on.
+   * one) is scheduled to start signing `prepublishSeconds` from now — at once when 0, unless
+   * instances share the store and the key was published less than the minimum before — and the
+   * due steps are applied. Returns the key that signs from then on (status `next` until then).
    */
   async rotate(name: string, options: { prepublishSeconds?: number } = {}): Promise<HeldKey> {
     if (this.stored.origin(name).retiredAt !== null)
@@ -53,8 +57,12 @@ export class KeysetRotation {
       );
     const kid = await this.stored.serialized(name, async () => {
       const scheduled = await this.stored.changeLocked(name, async ({ keyset, keys }) => {
-        const activeFrom = this.clock.now() + (options.prepublishSeconds ?? 0) * 1000;
+        const now = this.clock.now();
         const pending = keys.find((k) => k.status === 'next');
+        const activeFrom = Math.max(
+          now + (options.prepublishSeconds ?? 0) * 1000,
+          (pending?.createdAt ?? now) + this.minimumPrepublishSeconds * 1000,
+        );
         if (pending) {
           await this.store.change(keyset, (em) =>
             em.update(SigningKeyEntity, { id: pending.id }, { activatedAt: activeFrom }),
@@ -80,7 +88,10 @@ export class KeysetRotation {
     const now = this.clock.now();
     for (const held of this.registry.all()) {
       const { origin } = held;
-      if (origin.kind !== 'stored' || !dueStep(held.keys, origin.rotation, now, origin.retiredAt))
+      if (
+        origin.kind !== 'stored' ||
+        !dueStep(held.keys, this.applied(origin.rotation), now, origin.retiredAt)
+      )
         continue;
       try {
         await this.stored.serialized(held.name, () => this.applyDueLocked(held.name));
@@ -99,7 +110,7 @@ export class KeysetRotation {
       if (!stored) return this.stored.reload(name);
       const due = dueStep(
         stored.keys.map(timelineOf),
-        settingsOf(stored.keyset),
+        this.applied(settingsOf(stored.keyset)),
         this.clock.now(),
         stored.keyset.retiredAt,
       );
@@ -194,6 +205,19 @@ export class KeysetRotation {
         this.logger.log(`keyset "${name}" signs again with kid ${keys[0]!.kid}`);
       }),
     );
+  }
+
+  /** Settings as applied: pre-publication never shorter than the store's minimum. */
+  private applied(settings: RotationSettings): RotationSettings {
+    return {
+      ...settings,
+      prepublishSeconds: Math.max(settings.prepublishSeconds, this.minimumPrepublishSeconds),
+    };
+  }
+
+  /** A single instance may switch keys at once; instances sharing a store may not (see above). */
+  private get minimumPrepublishSeconds(): number {
+    return this.store.sharedByInstances ? SHARED_STORE_PREPUBLISH_SECONDS : 0;
   }
 
   /** Generates a key and stores it as the keyset's `next`, to sign from `activeFrom`. */

@@ -30,6 +30,20 @@ export type RotationStep =
 
 const MS = 1000;
 
+/**
+ * How often each instance syncs its keysets with the store and applies due steps
+ * (RotationScheduler's tick): a key one instance publishes is in every instance's JWKS one tick
+ * later.
+ */
+export const ROTATION_TICK_MS = 5000;
+
+/**
+ * On a store several instances share, the shortest time a key is published before it signs: one
+ * tick for every instance to load it, one more for a tick running late. Applied to manual and
+ * scheduled rotations alike, so no instance signs with a key another one does not publish yet.
+ */
+export const SHARED_STORE_PREPUBLISH_SECONDS = (2 * ROTATION_TICK_MS) / MS;
+
 /** When the keyset rotates next: the pending key's start, else current start + period. */
 export function scheduledRotationAt(
   keys: readonly KeyTimeline[],
