@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { KeysetRotation } from '../src/keys/keyset-rotation';
 import { RETENTION_LEEWAY_SECONDS } from '../src/keys/rotation-policy';
 import { RotationScheduler } from '../src/keys/rotation-scheduler';
 import { startIdp, type LocalIdp } from './idp';
@@ -155,16 +156,22 @@ describe('the declarative file is the source of truth for what it declares', () 
 
     // The keyset is retired, not deleted: nothing signs with it, its key stays published until
     // every token it signed has expired (max_token_lifetime + leeway), then it goes.
-    assert.deepEqual(await keysOf(sts, 'dropped'), {
-      retiredAt: new Date(clock.now()).toISOString(),
+    const retiredAt = clock.now();
+    const retired = {
+      retiredAt: new Date(retiredAt).toISOString(),
       keys: [[droppedKid, 'previous']],
-    });
+    };
+    assert.deepEqual(await keysOf(sts, 'dropped'), retired);
+    // Another instance starting with the same file a second later changes nothing.
+    clock.advance(1000);
+    await sts.app.get(KeysetRotation).retire('dropped');
+    assert.deepEqual(await keysOf(sts, 'dropped'), retired);
     assert.deepEqual(await publishedKids(sts, 'dropped'), [droppedKid]);
     const rotate = await call(sts, 'POST', '/admin/keysets/dropped/rotate');
     assert.equal(rotate.statusCode, 409, rotate.body);
 
-    const gone = (10 * 60 + RETENTION_LEEWAY_SECONDS) * 1000;
-    clock.advance(gone - 1);
+    const gone = retiredAt + (10 * 60 + RETENTION_LEEWAY_SECONDS) * 1000;
+    clock.advance(gone - 1 - clock.now());
     await sts.app.get(RotationScheduler).tick();
     assert.deepEqual(await publishedKids(sts, 'dropped'), [droppedKid]);
     clock.advance(1);

@@ -172,6 +172,8 @@ export class KeysetRotation {
   async retire(name: string): Promise<void> {
     await this.stored.serialized(name, () =>
       this.stored.changeLocked(name, async ({ keyset }) => {
+        // Another instance starting with the same file retired it first: its time stands.
+        if (keyset.retiredAt !== null) return;
         const now = this.clock.now();
         await this.store.change(keyset, async (em) => {
           await em.delete(SigningKeyEntity, { keysetId: keyset.id, status: 'next' });
