@@ -72,7 +72,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<StsApp>
     // rawBody: Optum's payloadhash needs the exact bytes of a forwarded body.
     { logger: new PinoNestLogger(logger), abortOnError: false, rawBody: true },
   );
-  // Any other content type arrives as a Buffer; JSON-only routes refuse it with 415.
+  // Any other content type arrives as a Buffer, text/plain included (Fastify would decode it into
+  // a string), so Optum's payloadhash covers the bytes as received; JSON-only routes answer 415.
+  fastify.removeContentTypeParser('text/plain');
   fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) =>
     done(null, body),
   );

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it, mock } from 'node:test';
@@ -290,6 +291,41 @@ describe('admin API: profiles, consumers and clients', () => {
       page.data.map((c) => c.username),
       ['filed', 'guest'],
     );
+  });
+
+  it('refuses a private key as rsa_public_key (400, nothing stored); takes PKCS#1 RSA public keys', async () => {
+    assert.equal((await call('POST', '/admin/consumers', { username: 'frank' })).statusCode, 201);
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const refused = await call('POST', '/admin/consumers/frank/jwt', {
+      key: 'frank-key',
+      algorithm: 'RS256',
+      rsa_public_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    });
+    assert.equal(refused.statusCode, 400, refused.body);
+    assert.equal(
+      refused.json().error_description,
+      'rsa_public_key must be a public key, not a private key',
+    );
+    assert.equal(refused.body.includes('PRIVATE KEY'), false);
+    assert.equal((await call('GET', '/admin/consumers/frank/jwt')).json().total, 0);
+
+    const pkcs1 = publicKey.export({ type: 'pkcs1', format: 'pem' });
+    const created = await call('POST', '/admin/consumers/frank/jwt', {
+      key: 'frank-key',
+      algorithm: 'RS256',
+      rsa_public_key: pkcs1,
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    assert.equal(created.json().rsa_public_key, pkcs1, 'shown as given');
+    const token = await new CompactSign(
+      encoder.encode(JSON.stringify({ iss: 'frank-key', exp: now() + 300 })),
+    )
+      .setProtectedHeader({ alg: 'RS256' })
+      .sign(privateKey);
+    const res = await verify('kong-jwt', token);
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().consumer.username, 'frank');
+    assert.equal((await call('DELETE', '/admin/consumers/frank')).statusCode, 204);
   });
 
   it('creates clients with a secret shown once; RFC 8693 follows every change', async () => {

@@ -6,6 +6,13 @@ import { startSts, verifyWithPyJwt, type InjectOptions, type TestSts } from './h
 import { startIdp, type LocalIdp } from './idp';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+const CONSUMER_HEADERS = [
+  'x-consumer-id',
+  'x-consumer-custom-id',
+  'x-consumer-username',
+  'x-credential-identifier',
+  'x-anonymous-consumer',
+];
 
 describe('ANY /authz/{profile} (forward-auth)', () => {
   let sts: TestSts;
@@ -18,7 +25,7 @@ describe('ANY /authz/{profile} (forward-auth)', () => {
     idp = await startIdp();
     sts = await startSts({
       file: {
-        consumers: [{ username: 'alice', custom_id: 'cust-1' }],
+        consumers: [{ username: 'alice', custom_id: 'cust-1' }, { username: 'bob' }],
         profiles: [
           {
             channel_token_optional: true,
@@ -28,6 +35,7 @@ describe('ANY /authz/{profile} (forward-auth)', () => {
             access_token_consumer_claim: ['sub'],
             upstream_jwt: {},
           },
+          { channel_token_optional: true, name: 'plain', access_token_jwks_uri: idp.jwksUri },
           {
             channel_token_optional: true,
             name: 'down',
@@ -58,6 +66,28 @@ describe('ANY /authz/{profile} (forward-auth)', () => {
     assert.match(String(res.headers.jwt), /^ey/);
     const jwks = (await sts.inject({ url: '/.well-known/jwks.json' })).json<{ keys: JWK[] }>();
     assert.equal(verifyWithPyJwt(authorization.slice(7), jwks, ['RS256']).sub, 'alice');
+  });
+
+  it('answers every X-Consumer-* header, empty when unknown (no mapping, no custom_id)', async () => {
+    const consumerHeaders = async (url: string, sub: string) => {
+      const res = await authz({
+        url,
+        headers: { authorization: `Bearer ${await token({ sub })}` },
+      });
+      assert.equal(res.statusCode, 200);
+      return Object.fromEntries(CONSUMER_HEADERS.map((name) => [name, res.headers[name]]));
+    };
+    assert.deepEqual(await consumerHeaders('/authz/plain', 'alice'), {
+      'x-consumer-id': '',
+      'x-consumer-custom-id': '',
+      'x-consumer-username': '',
+      'x-credential-identifier': '',
+      'x-anonymous-consumer': '',
+    });
+    const bob = await consumerHeaders('/authz/api', 'bob');
+    assert.match(String(bob['x-consumer-id']), /.+/);
+    assert.equal(bob['x-consumer-username'], 'bob');
+    assert.equal(bob['x-consumer-custom-id'], '', 'present and empty without custom_id');
   });
 
   it('works for every method, any path suffix and any content type without reading the body', async () => {

@@ -4,6 +4,7 @@ import { Errors, StsError } from '../src/common/errors';
 import { checkClaims, readClaim, type ClaimPolicy } from '../src/verification/claim-checks';
 import { ScopeRequirement } from '../src/verification/scopes';
 import { extractToken, type TokenSources } from '../src/verification/token-extraction';
+import type { TokenRequest } from '../src/verification/types';
 import { bearerChallenge } from '../src/common/www-authenticate';
 
 describe('scopes: the AND/OR rule of seed 001', () => {
@@ -97,13 +98,22 @@ describe('token extraction', () => {
     queryParams: ['jwt'],
     cookies: ['jwt'],
   };
-  const find = (sources: TokenSources, request: object) =>
-    extractToken(sources, { headers: {}, ...request }, 8192);
+  /** `headers` as Node gives them; the raw lines default to one per header. */
+  const find = (
+    sources: TokenSources,
+    request: Partial<TokenRequest> & { headers?: Record<string, string> },
+  ) => {
+    const headers = request.headers ?? {};
+    const rawHeaders = request.rawHeaders ?? Object.entries(headers).flat();
+    return extractToken(sources, { ...request, headers, rawHeaders }, 8192);
+  };
 
   it("strips Bearer/Basic in any case from Kong JWT Signer's header", () => {
     for (const value of ['Bearer abc', 'bearer abc', 'BASIC abc', 'abc'])
       assert.equal(find(headerSlot, { headers: { authorization: value } })?.token, 'abc');
     assert.equal(find(headerSlot, { headers: {} }), undefined);
+    for (const value of ['Bearer', 'Bearer ', 'basic  '])
+      assert.equal(find(headerSlot, { headers: { authorization: value } }), undefined, value);
   });
 
   it('Kong JWT reads only Bearer headers, the query and cookies', () => {
@@ -125,11 +135,21 @@ describe('token extraction', () => {
     multiple({ query: { jwt: ['a', 'b'] } });
     multiple({ headers: { authorization: 'Bearer a' }, query: { jwt: 'b' } });
     multiple({ headers: { authorization: 'Bearer a', cookie: 'jwt=b' } });
+    multiple({ headers: { cookie: 'jwt=a; other=1; jwt=b' } });
+    assert.equal(find(kongJwt, { headers: { cookie: 'jwt=a; other=1; jwt=a' } })?.token, 'a');
     multiple({ headers: { authorization: 'Bearer a' }, body: { access_token: 'b' } });
     assert.throws(
       () => find(headerSlot, { headers: { authorization: 'Bearer a, Bearer b' } }),
       StsError,
     );
+    // Node keeps only the first Authorization; the raw lines have both.
+    const twice = (first: string, second: string) => ({
+      headers: { authorization: first },
+      rawHeaders: ['Authorization', first, 'authorization', second],
+    });
+    multiple(twice('Bearer a', 'Bearer b'));
+    assert.throws(() => find(headerSlot, twice('Bearer a', 'b')), StsError);
+    assert.equal(find(headerSlot, twice('Bearer a', 'bearer a'))?.token, 'a');
     const same = find(kongJwt, {
       headers: { authorization: 'Bearer a', cookie: 'jwt=a' },
       query: { jwt: ['a', 'a'] },

@@ -20,7 +20,7 @@ describe('POST /exchange/{profile} (Kong JWT Signer re-signing)', () => {
     sts = await startSts({
       env: { STS_ISSUER: ISSUER },
       file: {
-        consumers: [{ username: 'alice', custom_id: 'cust-1' }],
+        consumers: [{ username: 'alice', custom_id: 'cust-1' }, { username: 'bob' }],
         profiles: [
           {
             channel_token_optional: true,
@@ -314,6 +314,37 @@ describe('POST /exchange/{profile} (Kong JWT Signer re-signing)', () => {
     assert.equal(headers['X-Consumer-Custom-ID'], 'cust-1');
     assert.match(headers['X-Consumer-ID']!, /.+/);
     assert.equal(headers['X-Anonymous-Consumer'], '');
+  });
+
+  it('always sends every X-Consumer-* header, empty when unknown, so a gateway overwrites client values', async () => {
+    const consumerHeaders = async (profile: string, sub: string) => {
+      const res = await exchange(profile, {
+        authorization: `Bearer ${await idp.sign({ sub, exp: now() + 600 })}`,
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      const { headers } = res.json<ExchangeBody>();
+      return Object.fromEntries(
+        Object.entries(headers).filter(([name]) => name !== 'Authorization'),
+      );
+    };
+    // A profile without consumer mapping: no consumer, every header present and empty.
+    assert.deepEqual(await consumerHeaders('api', 'alice'), {
+      'X-Consumer-ID': '',
+      'X-Consumer-Custom-ID': '',
+      'X-Consumer-Username': '',
+      'X-Credential-Identifier': '',
+      'X-Anonymous-Consumer': '',
+    });
+    // A consumer without custom_id: that header is still there, empty.
+    const bob = await consumerHeaders('consumers', 'bob');
+    assert.match(bob['X-Consumer-ID']!, /.+/);
+    assert.deepEqual(bob, {
+      'X-Consumer-ID': bob['X-Consumer-ID'],
+      'X-Consumer-Custom-ID': '',
+      'X-Consumer-Username': 'bob',
+      'X-Credential-Identifier': '',
+      'X-Anonymous-Consumer': '',
+    });
   });
 
   it('serves a repeated token from the exchange cache without signing, until a rotation', async () => {

@@ -115,10 +115,15 @@ export async function startNginx(
   return run(nginx, ['-p', dir, '-c', file, '-g', 'daemon off;'], process.env, ports.gateway);
 }
 
-export async function startCaddy(caddy: string, ports: Ports): Promise<RunningGateway> {
+/** Caddy with the shipped example config (optionally edited, e.g. for another profile). */
+export async function startCaddy(
+  caddy: string,
+  ports: Ports,
+  edit: (conf: string) => string = (conf) => conf,
+): Promise<RunningGateway> {
   const dir = tempDir('sts-caddy-');
   const file = join(dir, 'Caddyfile');
-  writeFileSync(file, exampleWithPorts('caddy/Caddyfile', ports));
+  writeFileSync(file, edit(exampleWithPorts('caddy/Caddyfile', ports)));
   const env = { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir };
   return run(caddy, ['run', '--config', file, '--adapter', 'caddyfile'], env, ports.gateway);
 }

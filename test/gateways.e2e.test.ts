@@ -16,13 +16,23 @@ import { startIdp, type LocalIdp } from './idp';
 
 type Echo = { method: string; headers: Record<string, string | undefined>; bodyBytes: number };
 
+/** What a client may send under the names of headers the STS answers (identity, Optum JWT). */
+const FORGED = {
+  'x-consumer-id': 'forged-id',
+  'x-consumer-custom-id': 'forged-custom-id',
+  'x-consumer-username': 'mallory',
+  'x-credential-identifier': 'forged-credential',
+  'x-anonymous-consumer': 'true',
+  jwt: 'forged.jwt.value',
+};
+
 const GATEWAYS: {
   name: string;
   path: string | undefined;
-  start: (bin: string, ports: Ports) => Promise<RunningGateway>;
+  start: (bin: string, ports: Ports, edit?: (conf: string) => string) => Promise<RunningGateway>;
 }[] = [
   { name: 'nginx auth_request', path: binary('nginx', ['/usr/sbin/nginx']), start: startNginx },
-  { name: 'Caddy forward_auth', path: binary('caddy', ['/usr/bin/caddy']), start: startCaddy },
+  { name: 'Caddy forward auth', path: binary('caddy', ['/usr/bin/caddy']), start: startCaddy },
 ];
 
 for (const gateway of GATEWAYS) {
@@ -37,6 +47,8 @@ for (const gateway of GATEWAYS) {
     let idp: LocalIdp;
     let upstream: EchoUpstream;
     let proxy: RunningGateway;
+    /** The same example config in front of profile "plain", which maps no consumer. */
+    let plainProxy: RunningGateway;
     const now = () => Math.floor(Date.now() / 1000);
     const token = (claims: Record<string, unknown> = {}) =>
       idp.sign({ sub: 'alice', scope: 'read', exp: now() + 600, ...claims });
@@ -55,27 +67,31 @@ for (const gateway of GATEWAYS) {
               access_token_scopes_required: ['read'],
               access_token_consumer_claim: ['sub'],
             },
+            { channel_token_optional: true, name: 'plain', access_token_jwks_uri: idp.jwksUri },
           ],
         },
       });
       const stsPort = await freePort();
       await sts.app.listen(stsPort, '127.0.0.1');
       assert.ok(gateway.path, `${gateway.name} is not installed`);
-      proxy = await gateway.start(gateway.path, {
-        gateway: await freePort(),
-        sts: stsPort,
-        upstream: upstream.port,
-      });
+      const ports = { sts: stsPort, upstream: upstream.port };
+      proxy = await gateway.start(gateway.path, { ...ports, gateway: await freePort() });
+      plainProxy = await gateway.start(
+        gateway.path,
+        { ...ports, gateway: await freePort() },
+        (conf) => conf.replace('/authz/api', '/authz/plain'),
+      );
     });
     after(async () => {
       await proxy?.stop();
+      await plainProxy?.stop();
       await sts?.cleanup();
       await upstream?.close();
       await idp?.close();
     });
 
-    const call = async (init: RequestInit & { path?: string } = {}) => {
-      const res = await fetch(`${proxy.url}${init.path ?? '/orders/42?x=1'}`, init);
+    const call = async (init: RequestInit & { path?: string } = {}, through = proxy) => {
+      const res = await fetch(`${through.url}${init.path ?? '/orders/42?x=1'}`, init);
       const text = await res.text();
       return {
         status: res.status,
@@ -85,13 +101,7 @@ for (const gateway of GATEWAYS) {
     };
 
     it('delivers our re-signed token and X-Consumer-* to the upstream, overwriting client-supplied ones', async () => {
-      const res = await call({
-        headers: {
-          authorization: `Bearer ${await token()}`,
-          'x-consumer-username': 'mallory',
-          'x-consumer-id': 'forged',
-        },
-      });
+      const res = await call({ headers: { authorization: `Bearer ${await token()}`, ...FORGED } });
       assert.equal(res.status, 200, proxy.output());
       const headers = res.echo!.headers;
       const jwks = (await (
@@ -104,8 +114,24 @@ for (const gateway of GATEWAYS) {
       assert.equal(claims.original_iss, 'https://idp.example.com');
       assert.equal(headers['x-consumer-username'], 'alice');
       assert.equal(headers['x-consumer-custom-id'], 'cust-1');
-      assert.notEqual(headers['x-consumer-id'], 'forged');
+      assert.notEqual(headers['x-consumer-id'], FORGED['x-consumer-id']);
       assert.match(String(headers['x-consumer-id']), /.+/);
+      // Answered empty (no credential, not anonymous, no Optum JWT): the client's value is gone.
+      for (const name of ['x-credential-identifier', 'x-anonymous-consumer', 'jwt'])
+        assert.equal(headers[name] ?? '', '', `${name}: ${headers[name]}`);
+    });
+
+    it('without a resolved consumer, no client-supplied X-Consumer-* (nor a placeholder) reaches the upstream', async () => {
+      const res = await call(
+        { headers: { authorization: `Bearer ${await token({ sub: 'mallory' })}`, ...FORGED } },
+        plainProxy,
+      );
+      assert.equal(res.status, 200, plainProxy.output());
+      const headers = res.echo!.headers;
+      assert.match(String(headers.authorization), /^Bearer ey/);
+      // Removed (nginx drops an empty header) or empty (Caddy), never the client's value.
+      for (const name of Object.keys(FORGED))
+        assert.equal(headers[name] ?? '', '', `${name}: ${headers[name]}`);
     });
 
     it('answers 401 with WWW-Authenticate at the client for an expired token', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ReadinessProbes } from '../src/common/readiness-probes';
 import { startSts, type TestSts } from './helpers';
+import { TestIdp } from './idp';
 
 interface Health {
   status: string;
@@ -78,5 +79,73 @@ describe('health endpoints', () => {
     const warm = await ready();
     assert.equal(warm.status, 200);
     assert.equal(warm.body.info!.warmup!.keys, 3);
+  });
+});
+
+describe('IdP JWKS readiness follows the profiles that exist', () => {
+  const ADMIN_TOKEN = 'admin-token-readiness-3f9a';
+  let sts: TestSts;
+  let idp: TestIdp;
+  let cold1: TestIdp;
+  let cold2: TestIdp;
+
+  const admin = (method: 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) =>
+    sts.inject({ method, url, headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, payload });
+  const profile = (name: string, jwksUri: string) => ({
+    name,
+    access_token_jwks_uri: jwksUri,
+    channel_token_optional: true,
+  });
+  /** The status, and the idp_jwks check's message (when down) or count of sets (when up). */
+  const idpJwks = async (): Promise<[number, unknown]> => {
+    const res = await sts.inject({ url: '/health/ready' });
+    const body = res.json<Health>();
+    const down = body.error?.idp_jwks;
+    return [res.statusCode, down ? down.message : body.info?.idp_jwks?.sets];
+  };
+
+  before(async () => {
+    [idp, cold1, cold2] = await Promise.all([TestIdp.start(), TestIdp.start(), TestIdp.start()]);
+    await idp.addKey('k1');
+    cold1.mode = 'fail';
+    cold2.mode = 'fail';
+    const env = { STS_ADMIN_TOKEN: ADMIN_TOKEN };
+    // Created through the admin API, then known at the next start (as in a running fleet).
+    const first = await startSts({ env });
+    sts = first;
+    for (const created of [
+      profile('api', idp.jwksUri),
+      profile('a1', cold1.jwksUri),
+      profile('a2', cold1.jwksUri),
+      profile('b', cold2.jwksUri),
+    ])
+      assert.equal((await admin('POST', '/admin/profiles', created)).statusCode, 201);
+    await first.close();
+    sts = await startSts({ env, dataDir: first.dataDir });
+  });
+  after(async () => {
+    await sts.cleanup();
+    await Promise.all([idp.close(), cold1.close(), cold2.close()]);
+  });
+
+  it('a boot set stops counting once no profile uses it (deleted or edited away)', async () => {
+    const notReady = (message: string) => [503, message];
+    assert.deepEqual(await idpJwks(), notReady('2 of 3 identity-provider JWKS never fetched'));
+
+    // a2 still verifies with cold1's keys.
+    assert.equal((await admin('DELETE', '/admin/profiles/a1')).statusCode, 204);
+    assert.deepEqual(await idpJwks(), notReady('2 of 3 identity-provider JWKS never fetched'));
+    assert.equal((await admin('DELETE', '/admin/profiles/a2')).statusCode, 204);
+    assert.deepEqual(await idpJwks(), notReady('1 of 2 identity-provider JWKS never fetched'));
+
+    const moved = await admin('PUT', '/admin/profiles/b', profile('b', idp.jwksUri));
+    assert.equal(moved.statusCode, 200, moved.body);
+    assert.deepEqual(await idpJwks(), [200, 1]);
+
+    // A set named at run time does not count, even one a boot profile used before (an admin typo
+    // never takes a ready instance out of rotation).
+    const typo = await admin('POST', '/admin/profiles', profile('typo', cold2.jwksUri));
+    assert.equal(typo.statusCode, 201, typo.body);
+    assert.deepEqual(await idpJwks(), [200, 1]);
   });
 });

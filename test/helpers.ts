@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,12 +120,16 @@ export interface LocalServer {
   close: () => Promise<void>;
 }
 
-/** A real HTTP server on loopback (IdP JWKS, key server, signer backend) that counts its hits. */
+/**
+ * A real HTTP server on loopback (IdP JWKS, key server, signer backend) that counts its hits;
+ * https with `tls` (its key and certificate chain, PEM).
+ */
 export async function startLocalServer(
   handler: (req: IncomingMessage, res: ServerResponse, body: string) => void,
+  tls?: { key: string; cert: string },
 ): Promise<LocalServer> {
   const state: LocalServer = { url: '', hits: 0, requests: [], close: () => Promise.resolve() };
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -138,9 +143,10 @@ export async function startLocalServer(
       });
       handler(req, res, body);
     });
-  });
+  };
+  const server = tls ? createTlsServer(tls, listener) : createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.url = `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   state.close = () =>
     new Promise<void>((resolve) => {
       server.closeAllConnections();

@@ -43,7 +43,7 @@ describe('RFC 7662 introspection of opaque tokens', () => {
             access_token_introspection_body_args: 'resource=https%3A%2F%2Fapi.example.com&x=1',
             access_token_introspection_scopes_required: ['read'],
             access_token_introspection_consumer_claim: ['username'],
-            access_token_introspection_timeout: 300,
+            access_token_introspection_timeout: 3000,
             channel_token_optional: true,
           },
           {
@@ -110,7 +110,15 @@ describe('RFC 7662 introspection of opaque tokens', () => {
   });
 
   it('accepts Basic as well as Bearer for opaque tokens, as Kong', async () => {
-    assert.equal((await verify('opaque', 'opaque-1', 'Basic')).statusCode, 200);
+    const claims = { username: 'alice', scope: 'read', exp: now() + 600 };
+    active.set('opaque-basic', { active: true, ...claims });
+    const res = await verify('opaque', 'opaque-basic', 'Basic');
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json<Record<string, any>>();
+    assert.equal(body.access_token.source, 'header:authorization');
+    assert.deepEqual(body.access_token.claims, claims);
+    assert.equal(body.consumer.username, 'alice');
+    assert.equal(new URLSearchParams(endpoint.requests.at(-1)!.body).get('token'), 'opaque-basic');
   });
 
   it('caches active results, bounded by the token exp', async () => {
@@ -137,6 +145,19 @@ describe('RFC 7662 introspection of opaque tokens', () => {
     const forbidden = await verify('opaque', 'no-scope');
     assert.equal(forbidden.statusCode, 403);
     assert.equal(forbidden.json<{ code: string }>().code, 'ERR_INSUFFICIENT_SCOPE');
+  });
+
+  it('a result whose nbf is still ahead is 401 by default (Kong: off)', async () => {
+    active.set('early', {
+      active: true,
+      username: 'alice',
+      scope: 'read',
+      nbf: now() + 60,
+      exp: now() + 600,
+    });
+    const early = await verify('opaque', 'early');
+    assert.equal(early.statusCode, 401, early.body);
+    assert.equal(early.json<{ code: string }>().code, 'ERR_TOKEN_NOT_YET_VALID');
   });
 
   it('endpoint down: a still-valid cached result is used, otherwise 503 with Retry-After', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { DataSource } from 'typeorm';
 import { MasterKeyRing } from '../src/keys/master-key';
@@ -145,6 +146,55 @@ describe('start-up', () => {
     await sts.cleanup();
   });
 
+  it('refuses a sealed private key moved to another keyset or kid (AES-GCM additional data)', async () => {
+    const sts = await startSts({
+      file: {
+        keysets: [
+          { name: 'one', algorithm: 'ES256' },
+          { name: 'two', algorithm: 'ES256' },
+        ],
+      },
+    });
+    type KeyRow = { id: string; kid: string; public_jwk: string; private_jwk_encrypted: string };
+    const keyOf = async (keyset: string) =>
+      (
+        await sts.app
+          .get(DataSource)
+          .query<KeyRow[]>(
+            'SELECT k.id, k.kid, k.public_jwk, k.private_jwk_encrypted FROM signing_keys k JOIN keysets s ON s.id = k.keyset_id WHERE s.name = ?',
+            [keyset],
+          )
+      )[0]!;
+    const [one, two] = [await keyOf('one'), await keyOf('two')];
+    await sts.close();
+    const restart = () => createApp({ env: sts.env, logger: false });
+    const setKey = (id: string, key: Omit<KeyRow, 'id'>) => {
+      const db = new Database(join(sts.dataDir, 'sts.sqlite'));
+      db.prepare(
+        'UPDATE signing_keys SET kid = ?, public_jwk = ?, private_jwk_encrypted = ? WHERE id = ?',
+      ).run(key.kid, key.public_jwk, key.private_jwk_encrypted, id);
+      db.close();
+    };
+
+    // Keyset one's key, kid and all, copied into keyset two (same master key, same algorithm).
+    setKey(two.id, one);
+    await assert.rejects(
+      restart(),
+      /cannot load keyset "two" key [\w-]+: master key \w+ does not decrypt stored key material/,
+    );
+    setKey(two.id, two);
+    const { app } = await restart();
+    await app.close();
+
+    // A key row of keyset one under another kid.
+    setKey(one.id, { ...one, kid: `${one.kid}-moved` });
+    await assert.rejects(
+      restart(),
+      /cannot load keyset "one" key [\w-]+-moved: master key \w+ does not decrypt/,
+    );
+    await sts.cleanup();
+  });
+
   it('refuses production without a master key, and generates a development key otherwise', async () => {
     const dataDir = tempDir();
     await assert.rejects(
@@ -168,7 +218,7 @@ describe('start-up', () => {
         assert.ok(err instanceof ConfigError);
         const paths = err.problems.map((p) => p.path);
         assert.ok(paths.includes('keysets[0].algorithm'), paths.join());
-        assert.ok(paths.includes('signers[0].keys-to-sign'), paths.join());
+        assert.ok(paths.includes('signers[0].keys_to_sign'), paths.join());
         return true;
       },
     );

@@ -238,6 +238,26 @@ describe('scrubSecrets', () => {
     assert.equal(scrubSecrets(clean), clean, 'nothing to hide: no copy');
   });
 
+  it('redacts every listed name, request headers, OAuth parameters and private JWK members alike', () => {
+    // Spelled out here rather than imported: dropping a name from the list must fail this test.
+    const names = [
+      'authorization proxy-authorization cookie set-cookie',
+      'token access_token refresh_token id_token channel_token subject_token actor_token',
+      'client_secret secret password private_key privatekey privatejwk master_key masterkey',
+      'd p q dp dq qi k',
+    ].flatMap((line) => line.split(' '));
+    for (const name of names) {
+      for (const spelling of [name, name.toUpperCase()]) {
+        const scrubbed = scrubSecrets({ nested: { [spelling]: 'the-secret', kept: 'visible' } });
+        assert.deepEqual(
+          scrubbed,
+          { nested: { [spelling]: '[REDACTED]', kept: 'visible' } },
+          spelling,
+        );
+      }
+    }
+  });
+
   it('applies to logged errors carrying secret fields', () => {
     const logs = new LogCapture();
     const logger = createLogger({ level: 'info', stream: logs });

@@ -139,6 +139,13 @@ describe('GET /metrics', () => {
       'Bearer realm="metrics", error="invalid_token"',
     );
     assert.equal(wrong.body.includes('sts_'), false);
+    // Same length, last character differs: only a comparison of the content refuses it.
+    const sameLength = await sts.inject({
+      url: '/metrics',
+      headers: { authorization: `Bearer ${METRICS_TOKEN.slice(0, -1)}X` },
+    });
+    assert.equal(sameLength.statusCode, 401);
+    assert.equal(sameLength.body.includes('sts_'), false);
   });
 
   it('keeps one registry per app instance', async () => {

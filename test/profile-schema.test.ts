@@ -22,7 +22,11 @@ function kongDump(): Record<string, unknown> {
   for (const token of TOKEN_KINDS) {
     for (const [template, spec] of Object.entries(TOKEN_FAMILY)) {
       const value =
-        token === 'channel_token' && 'channelDefault' in spec ? spec.channelDefault : spec.default;
+        'kongDefault' in spec
+          ? spec.kongDefault
+          : token === 'channel_token' && 'channelDefault' in spec
+            ? spec.channelDefault
+            : spec.default;
       config[fieldName(template as keyof typeof TOKEN_FAMILY, token)] =
         typeof value === 'symbol' ? 'kong' : value;
     }
@@ -55,6 +59,37 @@ describe('profiles: Kong JWT Signer parameters', () => {
     assert.deepEqual(problems, []);
     assert.equal(profile!.access_token_issuer, 'kong', 'an explicit issuer is kept');
     assert.equal(profile!.channel_token_request_header, null);
+    assert.equal(profile!.verify_access_token_notbefore, false, "Kong's explicit false is kept");
+  });
+
+  it('checks nbf unless told not to: absent or null is on, an explicit false is off', () => {
+    const base = {
+      name: 'p',
+      access_token_jwks_uri: 'https://idp.example.com/jwks',
+      channel_token_optional: true,
+    };
+    const notBefore = (extra: Record<string, unknown>) => {
+      const { profile, problems } = validateProfile({ ...base, ...extra }, 'p', ctx);
+      assert.deepEqual(problems, []);
+      return [
+        profile!.verify_access_token_notbefore,
+        profile!.verify_access_token_introspection_notbefore,
+        profile!.verify_channel_token_notbefore,
+        profile!.verify_channel_token_introspection_notbefore,
+      ];
+    };
+    assert.deepEqual(notBefore({}), [true, true, true, true]);
+    assert.deepEqual(
+      notBefore({ verify_access_token_notbefore: null, verify_channel_token_notbefore: null }),
+      [true, true, true, true],
+    );
+    assert.deepEqual(
+      notBefore({
+        verify_access_token_notbefore: false,
+        verify_channel_token_introspection_notbefore: false,
+      }),
+      [false, true, true, false],
+    );
   });
 
   it("takes seed 001's demo configurations and applies Kong's defaults", () => {
@@ -123,6 +158,11 @@ describe('profiles: Kong JWT Signer parameters', () => {
       payloadhash: true,
       x5c: false,
       audience: null,
+      issuer: null,
+      include_credential_type: false,
+      key_id: null,
+      private_key_location: null,
+      public_key_location: null,
     });
   });
 

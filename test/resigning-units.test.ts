@@ -86,7 +86,7 @@ describe('Optum upstream JWT claims', () => {
     assert.equal(payloadHashOf(Buffer.alloc(0)), '');
   });
 
-  it('has iat, exp = iat + ttl, a random jti, iss, aud, consumer and payloadhash', () => {
+  it('has iat, exp = iat + ttl, a random jti, iss, aud, the consumer (Optum names and ours) and payloadhash', () => {
     const input = {
       nowSeconds: 1000,
       ttlSeconds: 60,
@@ -102,6 +102,11 @@ describe('Optum upstream JWT claims', () => {
     assert.notEqual(a.jti, b.jti);
     assert.equal(a.aud, '/orders');
     assert.deepEqual(a.consumer, { id: 'c-1', username: 'alice' });
+    assert.equal(a.consumerid, 'c-1');
+    assert.equal(a.consumername, 'alice');
+    const nameless = optumClaims({ ...input, consumer: { id: 'c-2', custom_id: 'x' } });
+    assert.equal(nameless.consumerid, 'c-2');
+    assert.equal('consumername' in nameless, false, 'Optum sends no username it does not have');
     assert.equal(a.payloadhash, '');
   });
 });

@@ -103,6 +103,23 @@ describe('POST /exchange (RFC 8693) driven like a third-party OAuth client', () 
     );
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.issued_token_type, JWT);
+    const claims = decodeJwt(res.body.access_token as string);
+    assert.equal(claims.sub, 'alice');
+    assert.deepEqual(claims.aud, [ORDERS, 'https://billing.example.com'], "the client's audiences");
+    assert.equal(claims.scope, 'read write', "the subject's scopes");
+    assert.equal(claims.client_id, 'svc-a');
+  });
+
+  it("never grants a subject token's scope that the client may not get", async () => {
+    // svc-a may get read, write and admin; the subject token also carries delete.
+    const wide = await subject({ scope: 'read write delete' });
+    const narrowed = await post(await request({ subject_token: wide }));
+    assert.equal(narrowed.status, 200, JSON.stringify(narrowed.body));
+    assert.equal(narrowed.body.scope, 'read write');
+    assert.equal(decodeJwt(narrowed.body.access_token as string).scope, 'read write');
+    const refused = await post(await request({ subject_token: wide, scope: 'read delete' }));
+    assert.equal(refused.status, 400, JSON.stringify(refused.body));
+    assert.equal(refused.body.error, 'invalid_scope');
   });
 
   it('puts the actor in act, nesting an act the subject already had', async () => {

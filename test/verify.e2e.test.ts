@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { CompactSign } from 'jose';
 import { ManualClock, startLocalServer, startSts, type LocalServer, type TestSts } from './helpers';
@@ -104,6 +105,18 @@ describe('POST /verify/{profile} against a real IdP JWKS', () => {
             channel_token_consumer_claim: ['sub'],
             access_token_required_claims: [['client_id']],
           },
+          {
+            name: 'nbf-default', // verify_access_token_notbefore not set
+            access_token_jwks_uri: idp.jwksUri,
+            access_token_leeway: 30,
+            channel_token_optional: true,
+          },
+          {
+            name: 'nbf-off',
+            access_token_jwks_uri: idp.jwksUri,
+            verify_access_token_notbefore: false,
+            channel_token_optional: true,
+          },
           { name: 'burst', access_token_jwks_uri: burstIdp.jwksUri, channel_token_optional: true },
           { name: 'flaky', access_token_jwks_uri: flakyIdp.jwksUri, channel_token_optional: true },
           {
@@ -200,11 +213,17 @@ describe('POST /verify/{profile} against a real IdP JWKS', () => {
     assertInvalid(await verify('api', stranger), 'ERR_TOKEN_INVALID', /kid/);
   });
 
-  it('answers 401 without an error attribute when no token is sent, and 404 for unknown profiles', async () => {
+  it('answers 401 without an error attribute when no token is sent (or only a scheme), and 404 for unknown profiles', async () => {
     const res = await verify('api');
     assert.equal(res.statusCode, 401);
     assert.equal(res.headers['www-authenticate'], 'Bearer realm="api.example.com"');
     assert.equal(res.json<ErrorAnswer>().code, 'ERR_TOKEN_MISSING');
+    for (const authorization of ['Bearer ', 'bearer', 'Basic   ']) {
+      const schemeOnly = await verify('api', undefined, { headers: { authorization } });
+      assert.equal(schemeOnly.statusCode, 401, authorization);
+      assert.equal(schemeOnly.headers['www-authenticate'], 'Bearer realm="api.example.com"');
+      assert.equal(schemeOnly.json<ErrorAnswer>().code, 'ERR_TOKEN_MISSING', schemeOnly.body);
+    }
     const unknown = await verify('nope', await idp.sign(claims(), 'idp-rs'));
     assert.equal(unknown.statusCode, 404);
     assert.equal(unknown.json<ErrorAnswer>().code, 'ERR_NOT_FOUND');
@@ -276,6 +295,15 @@ describe('POST /verify/{profile} against a real IdP JWKS', () => {
       assert.equal((await verify('api', withinLeeway)).statusCode, 200);
     });
 
+    it('nbf is checked by default (RFC 7519 §4.1.5; Kong: off), with the leeway; false turns it off', async () => {
+      const early = await idp.sign(claims({ nbf: now() + 31 }), 'idp-rs');
+      assertInvalid(await verify('nbf-default', early), 'ERR_TOKEN_NOT_YET_VALID');
+      const withinLeeway = await idp.sign(claims({ nbf: now() + 29 }), 'idp-rs');
+      assert.equal((await verify('nbf-default', withinLeeway)).statusCode, 200);
+      const inAnHour = await idp.sign(claims({ nbf: now() + 3600 }), 'idp-rs');
+      assert.equal((await verify('nbf-off', inAnHour)).statusCode, 200);
+    });
+
     it('wrong iss and wrong aud', async () => {
       assertInvalid(
         await verify('api', await idp.sign(claims({ iss: 'https://evil.example.com' }), 'idp-rs')),
@@ -324,10 +352,60 @@ describe('POST /verify/{profile} against a real IdP JWKS', () => {
       );
     });
 
+    it('Authorization sent twice with two tokens, over HTTP: 401 on /verify, /exchange and /authz', async () => {
+      // Node keeps the first Authorization only; a gateway may read the last one.
+      await sts.app.listen(0, '127.0.0.1');
+      const base = await sts.app.getUrl();
+      const send = (path: string, tokens: string[]) =>
+        new Promise<{ status: number; body: string; challenge: unknown }>((resolve, reject) => {
+          // Raw lines, as sent (this form gets no Host added).
+          const headers = ['Host', new URL(base).host];
+          for (const token of tokens) headers.push('Authorization', `Bearer ${token}`);
+          const req = request(`${base}${path}`, { method: 'POST', headers }, (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (body += chunk));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode!,
+                body,
+                challenge: res.headers['www-authenticate'],
+              }),
+            );
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      const a = await idp.sign(claims(), 'idp-rs');
+      const b = await idp.sign(claims({ sub: 'bob' }), 'idp-rs');
+      for (const path of ['/verify/api', '/exchange/api', '/authz/api']) {
+        const res = await send(path, [a, b]);
+        assert.equal(res.status, 401, `${path}: ${res.body}`);
+        assert.match(
+          String(res.challenge),
+          /error="invalid_token", error_description="Multiple tokens provided"$/,
+          path,
+        );
+      }
+      const same = await send('/verify/api', [a, a]);
+      assert.equal(same.status, 200, same.body);
+    });
+
     it('an encrypted token (JWE) and a token whose kid is absurdly long', async () => {
       assertInvalid(await verify('api', 'a.b.c.d.e'), 'ERR_TOKEN_INVALID', /JWE/);
       const longKid = await idp.sign(claims(), 'idp-rs', { kid: 'k'.repeat(2000) });
       assertInvalid(await verify('api', longKid));
+    });
+
+    it('a kid over 1024 characters or not a string is refused before any key lookup', async () => {
+      const unusable = /^the token "kid" is not a usable key id$/;
+      for (const kid of ['k'.repeat(1025), 42, ['idp-rs'], { id: 'idp-rs' }]) {
+        const token = await idp.sign(claims(), 'idp-rs', { kid });
+        assertInvalid(await verify('api', token), 'ERR_TOKEN_INVALID', unusable);
+      }
+      // At the bound the kid is only an unknown key id: the lookup answers, not the bound.
+      const atBound = await idp.sign(claims(), 'idp-rs', { kid: 'k'.repeat(1024) });
+      assertInvalid(await verify('api', atBound), 'ERR_TOKEN_INVALID', /matches the kid/);
     });
   });
 

@@ -32,7 +32,7 @@ export class SignersController {
   @ApiOperation({
     summary: 'Create a signer (KrakenD option names); it serves the next request',
     description:
-      'The signer is checked before it is stored: its keyset is created on first use, its jwk-url must load and hold the key it names.',
+      'The signer is checked before it is stored: its keyset is created on first use, its jwk_url or jwk_local_path must load and hold the key it names.',
   })
   @ApiCreatedResponse({ type: SignerView })
   @ApiConflictResponse({ type: ErrorResponse, description: 'Name taken or declared in the file' })

@@ -18,7 +18,7 @@ export class SignerView extends SignerConfig {
   })
   managed_by!: 'file' | 'api';
   @ApiPropertyOptional({
-    description: 'Why the signer cannot sign right now (e.g. its jwk-url does not load)',
+    description: 'Why the signer cannot sign right now (e.g. its jwk_url does not load)',
   })
   unavailable?: string;
 }

@@ -24,6 +24,7 @@ export function forwardAuthRoutes(forwardAuth: ForwardAuthService) {
         method: request.method,
         suffix,
         headers: request.headers,
+        rawHeaders: request.raw.rawHeaders,
         remoteAddress: request.socket.remoteAddress ?? '',
       });
       // Outside Nest: no error filter annotates this route, so the outcome is set here.

@@ -12,6 +12,8 @@ export interface ForwardAuthRequest {
   /** The path after `/authz/{profile}` plus the query string, as received. */
   suffix: string;
   headers: Record<string, string | string[] | undefined>;
+  /** Every header line as received (see TokenRequest). */
+  rawHeaders: readonly string[];
   remoteAddress: string;
 }
 
@@ -53,7 +55,7 @@ export class ForwardAuthService {
       const query = Object.fromEntries(new URL(original.uri, 'http://authz.invalid').searchParams);
       const result = await this.exchange.exchange(
         request.profile,
-        { headers: request.headers, query },
+        { headers: request.headers, rawHeaders: request.rawHeaders, query },
         { method: original.method, uri: original.uri },
       );
       const headers: Record<string, string> = { 'Cache-Control': 'no-store', ...result.headers };

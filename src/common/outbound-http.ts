@@ -1,6 +1,12 @@
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import {
+  checkServerIdentity,
+  rootCertificates,
+  type DetailedPeerCertificate,
+  type PeerCertificate,
+} from 'node:tls';
 import { Agent, request } from 'undici';
 
 export interface OutboundRequest {
@@ -14,8 +20,13 @@ export interface OutboundRequest {
   maxBytes?: number;
   /** Allow plain http to a non-loopback host for this call (KrakenD's `disable_jwk_security`). */
   allowHttp?: boolean;
-  /** base64 SHA-256 fingerprints of acceptable server certificates (KrakenD's `jwk_fingerprints`). */
+  /**
+   * KrakenD's `jwk_fingerprints`: URL-safe base64 SHA-256 of a public key (SPKI); the call goes
+   * through only when a certificate of the server's chain has one of them.
+   */
   pinnedFingerprints?: readonly string[];
+  /** PEM CA certificates trusted for this call on top of the usual ones (KrakenD's `jwk_local_ca`). */
+  extraCa?: string;
 }
 
 export interface OutboundResponse {
@@ -45,8 +56,48 @@ export interface OutboundHttpOptions {
 export const DEFAULT_TIMEOUT_MS = 5000;
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
 
-export const certificateFingerprint = (der: Buffer): string =>
-  createHash('sha256').update(der).digest('base64');
+/**
+ * A `jwk_fingerprints` entry in the one form pins are compared in (unpadded base64url), or
+ * undefined when it is not URL-safe base64 of 32 bytes. KrakenD writes it padded; both are taken.
+ */
+export function parsePin(text: string): string | undefined {
+  return /^[A-Za-z0-9_-]{43}=?$/.test(text)
+    ? Buffer.from(text, 'base64url').toString('base64url')
+    : undefined;
+}
+
+/** SHA-256 of a certificate's public key (SPKI DER), as KrakenD pins it. */
+const publicKeyPin = (certificate: PeerCertificate): string =>
+  createHash('sha256')
+    .update(new X509Certificate(certificate.raw).publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('base64url');
+
+/** The server's certificate and its issuers, as far as the handshake gives them. */
+function chainOf(certificate: PeerCertificate): PeerCertificate[] {
+  const chain: PeerCertificate[] = [];
+  let current: PeerCertificate | undefined = certificate;
+  while (current && !chain.includes(current) && chain.length < 10) {
+    chain.push(current);
+    current = (current as Partial<DetailedPeerCertificate>).issuerCertificate;
+  }
+  return chain;
+}
+
+const PIN_MISMATCH = 'no certificate of the server chain matches a pinned fingerprint';
+
+/** Whether a failed call was refused by the pins (said as such: it is a configuration matter). */
+const refusedByPins = (err: unknown): boolean =>
+  err instanceof Error && (err.message === PIN_MISMATCH || refusedByPins(err.cause));
+
+/** Node's usual trust: its bundled roots plus NODE_EXTRA_CA_CERTS (an explicit `ca` replaces both). */
+function usualCas(): string[] {
+  const extra = process.env.NODE_EXTRA_CA_CERTS;
+  try {
+    return extra ? [...rootCertificates, readFileSync(extra, 'utf8')] : [...rootCertificates];
+  } catch {
+    return [...rootCertificates]; // Node has already warned that it ignores that file.
+  }
+}
 
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '');
@@ -91,7 +142,7 @@ export class OutboundHttp {
         headers: req.headers,
         body: req.body,
         signal,
-        dispatcher: this.agentFor(req.pinnedFingerprints ?? []),
+        dispatcher: this.agentFor(req.pinnedFingerprints ?? [], req.extraCa),
       });
       const length = Number(res.headers['content-length'] ?? 0);
       if (length > maxBytes) {
@@ -116,7 +167,11 @@ export class OutboundHttp {
       };
     } catch (err) {
       if (err instanceof OutboundHttpError) throw err;
-      const reason = signal.aborted ? 'timed out' : 'request failed';
+      const reason = signal.aborted
+        ? 'timed out'
+        : refusedByPins(err)
+          ? PIN_MISMATCH
+          : 'request failed';
       throw new OutboundHttpError(reason, req.url, { cause: err });
     }
   }
@@ -139,19 +194,20 @@ export class OutboundHttp {
     this.agents.clear();
   }
 
-  private agentFor(pins: readonly string[]): Agent {
-    const key = [...pins].sort().join(',');
+  private agentFor(pins: readonly string[], extraCa: string | undefined): Agent {
+    const pinned = new Set(pins.map((pin) => parsePin(pin) ?? pin));
+    const key = JSON.stringify([[...pinned].sort(), extraCa ?? null]);
     let agent = this.agents.get(key);
     if (!agent) {
       agent = new Agent({
         connect: {
-          ca: this.options.ca,
+          ca: extraCa ? [...(this.options.ca ?? usualCas()), extraCa] : this.options.ca,
           checkServerIdentity: (host: string, cert: PeerCertificate) => {
             const mismatch = checkServerIdentity(host, cert);
-            if (mismatch || pins.length === 0) return mismatch;
-            return pins.includes(certificateFingerprint(cert.raw))
+            if (mismatch || pinned.size === 0) return mismatch;
+            return chainOf(cert).some((c) => pinned.has(publicKeyPin(c)))
               ? undefined
-              : new Error('server certificate does not match any pinned fingerprint');
+              : new Error(PIN_MISMATCH);
           },
         },
       });

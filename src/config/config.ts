@@ -11,6 +11,7 @@ import { rotationProblem, toRotationSettings } from './rotation';
 import { FileConfig, type KeysetConfig, type SignerOptions } from './file.schema';
 import { ConfigError, type ConfigProblem, validateConfig } from '../common/validation';
 import { deepFreeze } from '../common/freeze';
+import { jwkSourceName, krakendOptionProblems } from './signer-options';
 
 export const STS_CONFIG = Symbol('STS_CONFIG');
 
@@ -137,19 +138,20 @@ function checkProfiles(
 
 /** Cross-field rules of one signer that class-validator cannot express (also used by the admin API). */
 export function signerProblems(signer: SignerOptions, at: string): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  if (signer.keyset !== undefined && signer['jwk-url'] !== undefined) {
-    problems.push({ path: at, message: 'set either keyset or jwk-url, not both' });
+  const problems = krakendOptionProblems(signer, at);
+  const source = jwkSourceName(signer);
+  if (signer.keyset !== undefined && source !== undefined) {
+    problems.push({ path: at, message: `set either keyset or ${source}, not both` });
   }
   if (signer.keyset !== undefined && signer.kid !== undefined) {
     problems.push({
       path: `${at}.kid`,
       message:
-        'kid selects a key of jwk-url; our keysets sign with their current key, whose kid changes on rotation',
+        'kid selects a key of jwk_url or jwk_local_path; our keysets sign with their current key, whose kid changes on rotation',
     });
   }
-  if (signer['jwk-url'] !== undefined && signer.alg === undefined) {
-    problems.push({ path: `${at}.alg`, message: 'alg is required with jwk-url' });
+  if (source !== undefined && signer.alg === undefined) {
+    problems.push({ path: `${at}.alg`, message: `alg is required with ${source}` });
   }
   return problems;
 }

@@ -28,10 +28,29 @@ const EC_CURVES: Record<string, string> = {
 /** RFC 7518 §3.3 and §3.5, which jose enforces at every verification: refused up front instead. */
 const MIN_RSA_BITS = 2048;
 
+/** The PEM blocks `rsa_public_key` takes: SPKI, or PKCS#1 (`openssl rsa -RSAPublicKey_out`). */
+const PUBLIC_KEY_PEMS: ReadonlySet<string> = new Set(['PUBLIC KEY', 'RSA PUBLIC KEY']);
+
+/**
+ * Why a PEM is not exactly one public key, told from its labels before anything parses it: Node
+ * derives a public key from a private one, which would then be stored and shown in clear.
+ */
+function pemProblem(pem: string): string | undefined {
+  const labels = Array.from(pem.matchAll(/-----BEGIN ([^-]*)-----/g), (match) => match[1]!.trim());
+  if (labels.some((label) => label.endsWith('PRIVATE KEY')))
+    return 'rsa_public_key must be a public key, not a private key';
+  if (labels.some((label) => label.includes('CERTIFICATE')))
+    return 'rsa_public_key must be a public key, not a certificate (`openssl x509 -pubkey -noout` prints its key)';
+  if (labels.length !== 1 || !PUBLIC_KEY_PEMS.has(labels[0]!))
+    return 'rsa_public_key is not a PEM public key';
+  return undefined;
+}
+
 /**
  * Why a credential cannot verify anything, or undefined when it can: HMAC credentials need a
- * secret, the others a PEM public key of the algorithm's type (Kong JWT's `rsa_public_key` holds
- * EC, Ed25519 and Ed448 keys too); RSA keys need at least 2048 bits.
+ * secret, the others one PEM public key of the algorithm's type (Kong JWT's `rsa_public_key` holds
+ * EC, Ed25519 and Ed448 keys too; never a private key or a certificate); RSA keys need at least
+ * 2048 bits.
  */
 export function credentialProblem(credential: CredentialShape): string | undefined {
   const algorithm = credential.algorithm ?? DEFAULT_CREDENTIAL_ALGORITHM;
@@ -40,6 +59,8 @@ export function credentialProblem(credential: CredentialShape): string | undefin
   }
   if (!credential.rsa_public_key)
     return `a ${algorithm} credential needs rsa_public_key (a PEM public key)`;
+  const pem = pemProblem(credential.rsa_public_key);
+  if (pem) return pem;
   let type: string | undefined;
   let details: AsymmetricKeyDetails | undefined;
   try {
@@ -54,7 +75,10 @@ export function credentialProblem(credential: CredentialShape): string | undefin
       ? type === 'ed25519' || type === 'ed448'
       : algorithm.startsWith('ES')
         ? type === 'ec' && details?.namedCurve === EC_CURVES[algorithm]
-        : type === 'rsa' || (algorithm.startsWith('PS') && type === 'rsa-pss');
+        : type === 'rsa';
+  // jose takes RSA keys (rsaEncryption) only, for PS algorithms too.
+  if (type === 'rsa-pss')
+    return 'rsa_public_key is an RSA-PSS (id-RSASSA-PSS) key; give it as a plain RSA public key';
   if (!fits) return `rsa_public_key is a ${type ?? 'unknown'} key, not one for ${algorithm}`;
   const bits = details?.modulusLength;
   if (bits !== undefined && bits < MIN_RSA_BITS)

@@ -3,10 +3,12 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayNotEmpty,
+  Equals,
   IsArray,
   IsBoolean,
   IsIn,
   IsInt,
+  IsNotEmpty,
   IsObject,
   IsOptional,
   IsString,
@@ -127,28 +129,72 @@ export class KeysetConfig {
   refresh?: string | number;
 }
 
-/** KrakenD's signer options, names verbatim (`keys-to-sign`, `jwk-url`, …); the name is apart. */
+/** KrakenD's encrypted key files: refused by name rather than as unknown keys. */
+const ENCRYPTED_KEY_FILES = Equals(undefined, {
+  message:
+    "KrakenD's encrypted key files (secret_url, cypher_key) are not supported; decrypt the JWK set into jwk_local_path, or use jwk_url or keyset",
+});
+
+/**
+ * KrakenD's signer options, names verbatim: as its `SignerConfig` spells them today (`keys_to_sign`,
+ * `jwk_url`) and as its older docs do (`keys-to-sign`, `jwk-url`); one spelling per block.
+ * The name is apart.
+ */
 export class SignerOptions {
-  @ApiPropertyOptional({ enum: SIGNING_ALGORITHMS, description: 'Required with jwk-url' })
+  @ApiPropertyOptional({
+    enum: SIGNING_ALGORITHMS,
+    description: 'Required with jwk_url or jwk_local_path',
+  })
   @IsOptional()
   @IsIn(SIGNING_ALGORITHMS)
   alg?: SigningAlgorithm;
 
-  @ApiPropertyOptional({ description: 'Key of the jwk-url set to sign with' })
+  @ApiPropertyOptional({ description: 'Key of the jwk_url / jwk_local_path set to sign with' })
   @IsOptional()
   @IsString()
   kid?: string;
 
-  @ApiProperty({ type: [String], example: ['access_token', 'refresh_token'] })
+  @ApiPropertyOptional({ description: 'The typ header (default JWT)', example: 'JWT' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  typ?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['access_token', 'refresh_token'],
+    description: 'Top-level keys to sign (required, in this or the older spelling)',
+  })
+  @IsOptional()
   @IsArray()
   @ArrayNotEmpty()
   @IsString({ each: true })
-  'keys-to-sign'!: string[];
+  keys_to_sign?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Older spelling of keys_to_sign' })
+  @IsOptional()
+  @IsArray()
+  @ArrayNotEmpty()
+  @IsString({ each: true })
+  'keys-to-sign'?: string[];
 
   @ApiPropertyOptional({ description: 'Private JWK set to sign with (kept in memory only)' })
   @IsOptional()
   @IsUrl(HTTP_URL)
+  jwk_url?: string;
+
+  @ApiPropertyOptional({ description: 'Older spelling of jwk_url' })
+  @IsOptional()
+  @IsUrl(HTTP_URL)
   'jwk-url'?: string;
+
+  @ApiPropertyOptional({
+    description: 'Private JWK set read from this file (e.g. a mounted secret), instead of jwk_url',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  jwk_local_path?: string;
 
   @ApiPropertyOptional({
     description: 'One of our keysets (created on first use)',
@@ -163,19 +209,28 @@ export class SignerOptions {
   @IsBoolean()
   full?: boolean;
 
-  @ApiPropertyOptional({ description: 'Allow plain http to a non-loopback jwk-url' })
+  @ApiPropertyOptional({ description: 'Allow plain http to a non-loopback jwk_url' })
   @IsOptional()
   @IsBoolean()
   disable_jwk_security?: boolean;
 
   @ApiPropertyOptional({
     type: [String],
-    description: 'base64 SHA-256 of acceptable jwk-url certificates',
+    description:
+      'URL-safe base64 SHA-256 of the public key (SPKI) of a certificate in the jwk_url server chain',
   })
   @IsOptional()
   @IsArray()
   @IsString({ each: true })
   jwk_fingerprints?: string[];
+
+  @ApiPropertyOptional({
+    description: 'PEM file of CA certificates trusted for jwk_url, added to the usual ones',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  jwk_local_ca?: string;
 
   /** KrakenD option kept for pasted configs; Node negotiates TLS suites itself. */
   @ApiPropertyOptional({ type: [Number], description: 'Accepted for pasted configs; no effect' })
@@ -183,6 +238,14 @@ export class SignerOptions {
   @IsArray()
   @IsInt({ each: true })
   cipher_suites?: number[];
+
+  @ValidateIf((s: SignerOptions) => s.secret_url !== undefined)
+  @ENCRYPTED_KEY_FILES
+  secret_url?: never;
+
+  @ValidateIf((s: SignerOptions) => s.cypher_key !== undefined)
+  @ENCRYPTED_KEY_FILES
+  cypher_key?: never;
 
   @ApiPropertyOptional({ description: 'POST the request there and sign its JSON answer' })
   @IsOptional()

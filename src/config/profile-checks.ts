@@ -1,3 +1,4 @@
+import { optumKeyProblems } from './optum-key-files';
 import { OutboundHttp } from '../common/outbound-http';
 import type { ConfigProblem } from '../common/validation';
 import {
@@ -125,5 +126,7 @@ export function crossChecks(profile: Profile, at: string, ctx: ProfileContext): 
       'credentials.maximum_expiration',
       'requires "exp" in credentials.claims_to_verify (as Kong JWT)',
     );
+  if (profile.upstream_jwt)
+    problems.push(...optumKeyProblems(profile.upstream_jwt, `${at}.upstream_jwt`));
   return problems;
 }

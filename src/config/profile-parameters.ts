@@ -50,8 +50,14 @@ export type Kind = keyof KindTypes;
 
 export interface FieldSpec {
   kind: Kind;
-  /** Kong's default. `ISSUER` stands for the service issuer (our one deliberate difference). */
+  /** Kong's default, except where `kongDefault` is set. `ISSUER` stands for the service issuer. */
   default: unknown;
+  /**
+   * Kong's default where ours deliberately differs (README "Differences from Kong"). A Kong export
+   * carries it explicitly, and an explicit value is honoured: only an absent or null field takes
+   * our default.
+   */
+  kongDefault?: unknown;
   /** Where the channel family's default differs from the access family's. */
   channelDefault?: unknown;
   /** An explicit null (or "") is meaningful (e.g. "no header"), not "use the default". */
@@ -86,7 +92,8 @@ export const TOKEN_FAMILY = {
   'verify_{t}_expiry': { kind: 'boolean', default: true },
   '{t}_expiry_claim': { kind: 'path', default: ['exp'] },
   '{t}_notbefore_claim': { kind: 'path', default: ['nbf'] },
-  'verify_{t}_notbefore': { kind: 'boolean', default: false },
+  // RFC 7519 §4.1.5: a token before its `nbf` MUST NOT be accepted.
+  'verify_{t}_notbefore': { kind: 'boolean', default: true, kongDefault: false },
   '{t}_scopes_claim': { kind: 'path', default: ['scope'], nullable: true },
   '{t}_scopes_required': { kind: 'strings', default: NONE },
   'verify_{t}_scopes': { kind: 'boolean', default: true },
@@ -135,7 +142,8 @@ export const TOKEN_FAMILY = {
   'verify_{t}_introspection_expiry': { kind: 'boolean', default: true },
   '{t}_introspection_expiry_claim': { kind: 'path', default: ['exp'] },
   '{t}_introspection_notbefore_claim': { kind: 'path', default: ['nbf'] },
-  'verify_{t}_introspection_notbefore': { kind: 'boolean', default: false },
+  // RFC 7662 §2.2 gives introspection results the same `nbf`; checked alike.
+  'verify_{t}_introspection_notbefore': { kind: 'boolean', default: true, kongDefault: false },
   '{t}_introspection_scopes_claim': { kind: 'path', default: ['scope'], nullable: true },
   '{t}_introspection_scopes_required': { kind: 'strings', default: NONE },
   'verify_{t}_introspection_scopes': { kind: 'boolean', default: true },
@@ -198,12 +206,19 @@ export interface CredentialsSettings {
 
 /** Optum upstream JWT options, defaults applied (consumed by re-signing). */
 export interface UpstreamJwtSettings {
-  readonly keyset: string;
+  /** Our keyset that signs; null when Optum's key files do. */
+  readonly keyset: string | null;
   readonly header: string;
   readonly ttl: number;
   readonly payloadhash: boolean;
   readonly x5c: boolean;
   readonly audience: string | null;
+  /** Optum's options: `iss` (else our issuer), `Bearer ` prefix, `kid`, PEM key and certificate files. */
+  readonly issuer: string | null;
+  readonly include_credential_type: boolean;
+  readonly key_id: string | null;
+  readonly private_key_location: string | null;
+  readonly public_key_location: string | null;
 }
 
 /** A validated profile with every default applied; frozen. */

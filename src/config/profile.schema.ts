@@ -172,6 +172,11 @@ export class UpstreamJwtInput {
   @IsOptional() @IsBoolean() payloadhash?: boolean;
   @IsOptional() @IsBoolean() x5c?: boolean;
   @IsOptional() @IsString() @IsNotEmpty() audience?: string;
+  @IsOptional() @IsString() @IsNotEmpty() issuer?: string;
+  @IsOptional() @IsBoolean() include_credential_type?: boolean;
+  @IsOptional() @IsString() @IsNotEmpty() key_id?: string;
+  @IsOptional() @IsString() @IsNotEmpty() private_key_location?: string;
+  @IsOptional() @IsString() @IsNotEmpty() public_key_location?: string;
 }
 
 /** The input shape; its properties are decorated below from the field tables. */
@@ -207,9 +212,11 @@ function resolveDefault(spec: FieldSpec, token: TokenKind | undefined, ctx: Prof
 }
 
 /**
- * Absent → Kong's default. An explicit null (or "") means "none" where that is meaningful (a
- * header that is not read or written, no introspection hint, no scopes claim); elsewhere it is
- * the default too, since Kong's exported configurations list unset fields as null.
+ * Absent → the default (Kong's, but for the deliberate differences). An explicit null (or "")
+ * means "none" where that is meaningful (a header that is not read or written, no introspection
+ * hint, no scopes claim); elsewhere it is the default too, since Kong's exported configurations
+ * list unset fields as null. Any other explicit value is taken as given (`false` turns a check
+ * off even where our default is `true`).
  */
 function valueOf(
   raw: Record<string, unknown>,
@@ -250,12 +257,18 @@ function withDefaults(raw: Record<string, unknown>, ctx: ProfileContext): Profil
   const upstream = raw.upstream_jwt as UpstreamJwtInput | undefined | null;
   out.upstream_jwt = upstream
     ? {
-        keyset: upstream.keyset ?? 'default',
+        keyset: upstream.keyset ?? (upstream.private_key_location ? null : 'default'),
         header: upstream.header ?? 'JWT',
         ttl: upstream.ttl ?? 60,
         payloadhash: upstream.payloadhash ?? true,
-        x5c: upstream.x5c ?? false,
+        // Optum always sends the certificate it is given; a keyset has none unless asked.
+        x5c: upstream.x5c ?? upstream.public_key_location !== undefined,
         audience: upstream.audience ?? null,
+        issuer: upstream.issuer ?? null,
+        include_credential_type: upstream.include_credential_type ?? false,
+        key_id: upstream.key_id ?? null,
+        private_key_location: upstream.private_key_location ?? null,
+        public_key_location: upstream.public_key_location ?? null,
       }
     : null;
   return deepFreeze(out) as unknown as Profile;

@@ -46,6 +46,7 @@ function readExchangeRequest(request: FastifyRequest): {
 } {
   const tokens: TokenRequest = {
     headers: request.headers,
+    rawHeaders: request.raw.rawHeaders,
     query: request.query as Record<string, string | string[] | undefined>,
   };
   if (isJson(request)) {

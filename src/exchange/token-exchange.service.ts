@@ -214,6 +214,7 @@ export class TokenExchangeService {
     try {
       const result = await this.verification.verify(client.profile, {
         headers: {},
+        rawHeaders: [],
         body: { access_token: token },
       });
       if (!result.access_token)

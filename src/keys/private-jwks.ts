@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
 import type { OutboundHttp } from '../common/outbound-http';
 import { expectedKeyShape, isSigningAlgorithm, type SigningAlgorithm } from '../config/algorithms';
@@ -5,11 +6,13 @@ import { thumbprintInput, toPublicJwk } from './public-jwk';
 import type { SigningKey } from './signing-key';
 
 export interface PrivateJwksSource {
+  /** An http(s) URL, or a `file:` URL (KrakenD's `jwk_local_path`). */
   url: string;
   /** Only keys of this algorithm are used; otherwise each key's own `alg` must be supported. */
   algorithm?: SigningAlgorithm;
   allowHttp?: boolean;
   pinnedFingerprints?: readonly string[];
+  extraCa?: string;
   headers?: Record<string, string>;
 }
 
@@ -48,8 +51,8 @@ async function toSigningKey(
 }
 
 /**
- * An externally managed private JWKS (Kong's keyset URL, KrakenD's `jwk-url`), held in memory
- * only. A failed refresh keeps the last good keys.
+ * An externally managed private JWKS (Kong's keyset URL, KrakenD's `jwk_url` or `jwk_local_path`),
+ * held in memory only. A failed refresh keeps the last good keys.
  */
 export async function loadPrivateJwks(
   http: OutboundHttp,
@@ -58,12 +61,15 @@ export async function loadPrivateJwks(
 ): Promise<SigningKey[]> {
   let document: unknown;
   try {
-    document = await http.fetchJson({
-      url: source.url,
-      headers: source.headers,
-      allowHttp: source.allowHttp,
-      pinnedFingerprints: source.pinnedFingerprints,
-    });
+    document = source.url.startsWith('file:')
+      ? (JSON.parse(await readFile(new URL(source.url), 'utf8')) as unknown)
+      : await http.fetchJson({
+          url: source.url,
+          headers: source.headers,
+          allowHttp: source.allowHttp,
+          pinnedFingerprints: source.pinnedFingerprints,
+          extraCa: source.extraCa,
+        });
   } catch (cause) {
     throw new PrivateJwksError(source.url, (cause as Error).message, { cause });
   }

@@ -11,12 +11,12 @@ import { signCompact, signFlattened, type JwsHeaderExtras } from './jws';
 export class JwsSigner {
   constructor(private readonly metrics: MetricsService) {}
 
-  compact(payload: object, key: SigningKey, extras?: JwsHeaderExtras): Promise<string> {
+  compact(payload: object | string, key: SigningKey, extras?: JwsHeaderExtras): Promise<string> {
     return this.timed(key, () => signCompact(payload, key, extras));
   }
 
   /** Flattened JWS JSON serialization as a string (KrakenD's `full`). */
-  flattened(payload: object, key: SigningKey, extras?: JwsHeaderExtras): Promise<string> {
+  flattened(payload: object | string, key: SigningKey, extras?: JwsHeaderExtras): Promise<string> {
     return this.timed(key, () => signFlattened(payload, key, extras));
   }
 

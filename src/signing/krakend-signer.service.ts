@@ -1,18 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Errors, StsError } from '../common/errors';
 import { OutboundHttp, OutboundHttpError } from '../common/outbound-http';
 import { STS_CONFIG, signerProblems, type StsConfig } from '../config/config';
 import { STORE_SYNC_MS, StoreSync } from '../database/store-sync';
 import type { SignerConfig } from '../config/file.schema';
+import { jwkSourceName, jwkUrlOf, keysToSign } from '../config/signer-options';
 import type { SigningAlgorithm } from '../config/algorithms';
 import { ExternalKeysets } from '../keys/external-keysets';
 import { DEFAULT_KEYSET, KeyRegistry } from '../keys/key-registry';
 import { KeysetService } from '../keys/keyset.service';
 import { AuditLog } from '../logging/audit-log';
+import { marshalLikeGo } from './go-json';
 import { JwsSigner } from './jws-signer.service';
 import { canonicalSigner, SignerStore, signerOptionsText } from './signer.store';
 
-/** KrakenD reloads a `jwk-url` set from its cache; we refresh it on this period. */
+/** KrakenD loads a signer's JWK set once; we refresh it (URL or file) on this period. */
 const JWK_URL_REFRESH_SECONDS = 900;
 
 export type JsonObject = Record<string, unknown>;
@@ -26,18 +30,28 @@ interface HeldSigner {
   text: string;
   keyset: string;
   select: { kid?: string; alg?: SigningAlgorithm };
-  /** Why a stored signer cannot sign right now (its jwk-url could not be loaded, …). */
+  /** Why a stored signer cannot sign right now (its jwk_url could not be loaded, …). */
   unavailable?: string;
 }
 
 const externalKeysetName = (signer: string): string => `signer:${signer}`;
 
-/** The keyset a signer signs with: its own jwk-url set, the one it names, or `default`. */
+/** The keyset a signer signs with: its own JWK set (URL or file), the one it names, or `default`. */
 const keysetOf = (signer: SignerConfig): string =>
-  signer['jwk-url'] ? externalKeysetName(signer.name) : (signer.keyset ?? DEFAULT_KEYSET);
+  jwkSourceName(signer) ? externalKeysetName(signer.name) : (signer.keyset ?? DEFAULT_KEYSET);
+
+/** KrakenD's `jwk_local_ca`, read when the signer is resolved (as KrakenD reads it at start). */
+function extraCaOf(signer: SignerConfig): string | undefined {
+  if (signer.jwk_local_ca === undefined) return undefined;
+  try {
+    return readFileSync(signer.jwk_local_ca, 'utf8');
+  } catch (err) {
+    throw new Error(`jwk_local_ca: ${(err as Error).message}`, { cause: err });
+  }
+}
 
 /**
- * KrakenD's JWT signer (krakend-jose `signer`): each top-level key listed in `keys-to-sign` whose
+ * KrakenD's JWT signer (krakend-jose `signer`): each top-level key listed in `keys_to_sign` whose
  * value is an object is replaced by a JWS of that object; every other key passes through.
  *
  * Signers live in the database (the file's are written there at boot, create-or-update by name;
@@ -103,7 +117,7 @@ export class KrakendSignerService implements OnModuleInit {
 
   /**
    * Creates or replaces a signer after checking it can sign (its keyset exists or is created,
-   * its jwk-url loads and holds the key it names). True when it was created.
+   * its JWK set loads and holds the key it names). True when it was created.
    */
   async put(signer: SignerConfig): Promise<boolean> {
     const problems = signerProblems(signer, 'signer');
@@ -165,15 +179,17 @@ export class KrakendSignerService implements OnModuleInit {
       : body;
 
     const key = this.registry.signingKey(signer.keyset, signer.select);
+    const extras = { typ: signer.config.typ };
     const sign = signer.config.full
-      ? (payload: JsonObject) => this.jws.flattened(payload, key)
-      : (payload: JsonObject) => this.jws.compact(payload, key);
+      ? (payload: JsonObject) => this.jws.flattened(marshalLikeGo(payload), key, extras)
+      : (payload: JsonObject) => this.jws.compact(marshalLikeGo(payload), key, extras);
     const out: JsonObject = { ...claims };
-    for (const name of signer.config['keys-to-sign']) {
+    const listedIn = signer.config.keys_to_sign ? 'keys_to_sign' : 'keys-to-sign';
+    for (const name of keysToSign(signer.config)) {
       const value = claims[name];
       if (value === undefined) continue;
       if (!isJsonObject(value)) {
-        const problem = `"${name}" is listed in keys-to-sign but is ${Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'null' : `a ${typeof value}`}, not a JSON object`;
+        const problem = `"${name}" is listed in ${listedIn} but is ${Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'null' : `a ${typeof value}`}, not a JSON object`;
         throw signer.config.backend
           ? Errors.badGateway(`backend answer: ${problem}`)
           : Errors.invalidRequest(problem);
@@ -188,7 +204,10 @@ export class KrakendSignerService implements OnModuleInit {
     const config = canonicalSigner(signer);
     const text = signerOptionsText(signer);
     const keyset = keysetOf(signer);
-    const jwkUrl = signer['jwk-url'];
+    const jwkUrl =
+      signer.jwk_local_path !== undefined
+        ? pathToFileURL(signer.jwk_local_path).href
+        : jwkUrlOf(signer);
     if (jwkUrl) {
       await this.external.register(
         keyset,
@@ -197,6 +216,7 @@ export class KrakendSignerService implements OnModuleInit {
           algorithm: signer.alg,
           allowHttp: signer.disable_jwk_security,
           pinnedFingerprints: signer.jwk_fingerprints,
+          extraCa: extraCaOf(signer),
         },
         JWK_URL_REFRESH_SECONDS,
         // Fail now, not on the first request, when kid/alg select nothing.
@@ -223,7 +243,7 @@ export class KrakendSignerService implements OnModuleInit {
   private hold(held: HeldSigner): void {
     const name = held.config.name;
     this.signers.set(name, held);
-    // A signer that no longer signs with its own jwk-url releases that key set.
+    // A signer that no longer signs with its own JWK set releases it.
     if (held.keyset !== externalKeysetName(name))
       this.external.unregister(externalKeysetName(name));
   }

@@ -16,7 +16,11 @@ export function payloadHashOf(body: Buffer | undefined): string {
   return createHash('sha256').update(body).digest('hex');
 }
 
-/** The claims of Optum's Kong Upstream JWT: proof the gateway sent this request with this body. */
+/**
+ * The claims of Optum's Kong Upstream JWT: proof the gateway sent this request with this body.
+ * The consumer is there under Optum's top-level names (`consumerid`, `consumername`), which
+ * upstreams built for its plugin read, and as our `consumer` object.
+ */
 export function optumClaims(input: OptumClaimsInput): Record<string, unknown> {
   const claims: Record<string, unknown> = {
     iat: input.nowSeconds,
@@ -28,6 +32,8 @@ export function optumClaims(input: OptumClaimsInput): Record<string, unknown> {
   if (input.audience !== undefined) claims.aud = input.audience;
   if (input.consumer) {
     const { id, username, custom_id } = input.consumer;
+    claims.consumerid = id;
+    if (username) claims.consumername = username;
     claims.consumer = {
       id,
       ...(username ? { username } : {}),

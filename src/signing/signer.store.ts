@@ -10,12 +10,17 @@ import { SignerEntity } from '../database/signer.entity';
 const OPTION_ORDER: readonly (keyof SignerOptions)[] = [
   'alg',
   'kid',
+  'typ',
+  'keys_to_sign',
   'keys-to-sign',
+  'jwk_url',
   'jwk-url',
+  'jwk_local_path',
   'keyset',
   'full',
   'disable_jwk_security',
   'jwk_fingerprints',
+  'jwk_local_ca',
   'cipher_suites',
   'backend',
 ];

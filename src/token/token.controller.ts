@@ -35,7 +35,7 @@ export class TokenController {
   @HttpCode(200)
   @UseGuards(JsonBodyGuard)
   @ApiOperation({
-    summary: 'KrakenD signer: replace each key listed in keys-to-sign by a JWS of its object',
+    summary: 'KrakenD signer: replace each key listed in keys_to_sign by a JWS of its object',
     description:
       'Keys not listed pass through unchanged; a listed key that is absent stays absent. With `full: true` the value is the flattened JWS JSON serialization as a string, as KrakenD returns it. With a `backend`, the body is posted there and its JSON answer is signed.',
   })

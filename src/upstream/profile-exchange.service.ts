@@ -2,8 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, epochSeconds, type Clock } from '../common/clock';
 import { Errors } from '../common/errors';
 import { STS_CONFIG, type StsConfig } from '../config/config';
+import { DEFAULT_KEYSET } from '../keys/key-registry';
 import { CertificateService } from '../signing/certificate.service';
 import { optumClaims, payloadHashOf } from '../signing/optum';
+import { optumFileSigning, type OptumSigning } from '../signing/optum-key';
 import { slotSigning, upstreamHeader, type TokenSlot } from '../signing/profile-signing';
 import { ResigningService } from '../signing/resigning.service';
 import { VerificationService } from '../verification/verification.service';
@@ -111,14 +113,24 @@ export class ProfileExchangeService {
     const claims = optumClaims({
       nowSeconds: now,
       ttlSeconds: settings.ttl,
-      issuer: this.config.issuer,
+      issuer: settings.issuer ?? this.config.issuer,
       audience: settings.audience ?? upstream.uri,
       consumer: consumer && !consumer.anonymous ? consumer : undefined,
       payloadHash: upstream.bodySha256 ?? payloadHashOf(upstream.rawBody),
     });
     if (!settings.payloadhash) delete claims.payloadhash;
-    const key = await this.resigning.signingKeyFor(settings.keyset, undefined);
-    const x5c = settings.x5c ? await this.certificates.chainFor(settings.keyset, key) : undefined;
-    return [settings.header, await this.resigning.sign(claims, key, { x5c })];
+    const { key, x5c } = await this.optumSigning(settings, now);
+    const jwt = await this.resigning.sign(claims, key, { x5c });
+    return [settings.header, settings.include_credential_type ? `Bearer ${jwt}` : jwt];
+  }
+
+  /** Optum's key files when configured, else our keyset (and its certificate when `x5c`). */
+  private async optumSigning(settings: UpstreamJwtSettings, now: number): Promise<OptumSigning> {
+    const fromFiles = optumFileSigning(settings, now);
+    if (fromFiles) return fromFiles;
+    const keyset = settings.keyset ?? DEFAULT_KEYSET;
+    const key = await this.resigning.signingKeyFor(keyset, undefined);
+    const x5c = settings.x5c ? await this.certificates.chainFor(keyset, key) : undefined;
+    return { key, x5c };
   }
 }

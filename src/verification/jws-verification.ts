@@ -7,9 +7,11 @@ import {
   type JWSHeaderParameters,
 } from 'jose';
 import type { Claims } from './claim-checks';
-import type { VerificationKey } from './remote-jwks.cache';
 import { StsError } from '../common/errors';
 import { Rejections } from './rejections';
+
+/** A public key (or HMAC secret) a token may be verified with. */
+export type VerificationKey = CryptoKey | Uint8Array;
 
 export interface VerifiedJws {
   header: JWTHeaderParameters;

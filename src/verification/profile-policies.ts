@@ -1,13 +1,15 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import { ReadinessProbes } from '../common/readiness-probes';
 import type { Profile } from '../config/profile-parameters';
 import { ProfileService } from '../profiles/profile.service';
 import { compileProfile, type CompiledProfile } from './profile.compiler';
-import { RemoteJwksCache } from './remote-jwks.cache';
+import { IDP_JWKS_PROBE, RemoteJwksCache, type RemoteJwks } from './remote-jwks.cache';
 
 /**
  * Each profile resolved into per-slot verification policies, once per profile version (an edited
  * profile is a new object). The profiles known at start-up are compiled then, so their IdP key
- * sets are fetched before the first request and readiness can wait for them.
+ * sets are fetched before the first request and readiness can wait for them, for as long as a
+ * profile still uses them.
  */
 @Injectable()
 export class ProfilePolicies implements OnModuleInit {
@@ -16,7 +18,10 @@ export class ProfilePolicies implements OnModuleInit {
   constructor(
     private readonly profiles: ProfileService,
     private readonly jwks: RemoteJwksCache,
-  ) {}
+    probes: ReadinessProbes,
+  ) {
+    probes.register(IDP_JWKS_PROBE, () => this.jwks.readiness(this.jwksInUse()));
+  }
 
   async onModuleInit(): Promise<void> {
     for (const profile of this.profiles.list()) this.of(profile);
@@ -27,6 +32,16 @@ export class ProfilePolicies implements OnModuleInit {
   /** The policies of a profile; 404 when there is none of that name. */
   get(name: string): CompiledProfile {
     return this.of(this.profiles.get(name));
+  }
+
+  /** The IdP key sets the profiles that exist now verify with. */
+  private jwksInUse(): Set<RemoteJwks> {
+    const sets = new Set<RemoteJwks>();
+    for (const profile of this.profiles.list()) {
+      const { access, channel } = this.of(profile);
+      for (const slot of [access, channel]) if (slot.jwks) sets.add(slot.jwks);
+    }
+    return sets;
   }
 
   private of(profile: Profile): CompiledProfile {

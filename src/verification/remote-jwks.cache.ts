@@ -13,15 +13,12 @@ import { basicAuthorization } from '../common/basic-auth';
 import { CLOCK, type Clock } from '../common/clock';
 import { OutboundHttp } from '../common/outbound-http';
 import { STS_CONFIG, type StsConfig } from '../config/config';
-import { ReadinessProbes } from '../common/readiness-probes';
 import { isHmac } from '../config/algorithms';
 import { redactOutboundUrl } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
-import { verifyJws, type VerifiedJws } from './jws-verification';
+import { verifyJws, type VerificationKey, type VerifiedJws } from './jws-verification';
 import { Rejections } from './rejections';
 import { deepFreeze } from '../common/freeze';
-
-export type VerificationKey = CryptoKey | Uint8Array;
 
 /** A JWKS to verify incoming tokens with (Kong's `*_jwks_uri` family). */
 export interface JwksSource {
@@ -234,7 +231,7 @@ export class RemoteJwks {
   }
 }
 
-/** The readiness condition this cache registers (`/health/ready`). */
+/** The readiness condition of the IdP key sets (`/health/ready`; see `readiness`). */
 export const IDP_JWKS_PROBE = 'idp_jwks';
 
 /**
@@ -245,18 +242,15 @@ export const IDP_JWKS_PROBE = 'idp_jwks';
 export class RemoteJwksCache {
   private readonly logger = new Logger('RemoteJwks');
   private readonly sets = new Map<string, RemoteJwks>();
-  /** The sets of the profiles known at boot: those readiness waits for. */
+  /** The sets of the profiles known at boot: those readiness may wait for. */
   private bootSets: RemoteJwks[] = [];
 
   constructor(
     private readonly http: OutboundHttp,
     private readonly metrics: MetricsService,
-    probes: ReadinessProbes,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(STS_CONFIG) private readonly config: StsConfig,
-  ) {
-    probes.register(IDP_JWKS_PROBE, () => this.readiness());
-  }
+  ) {}
 
   register(source: JwksSource): RemoteJwks {
     const headers: Record<string, string> = {};
@@ -301,13 +295,16 @@ export class RemoteJwksCache {
   }
 
   /**
-   * "IdP JWKS warmed": every set of the profiles known at boot was fetched at least once. A cold
-   * set is fetched here (at most once per cooldown), because a not-ready instance gets no traffic
-   * that would fetch it. Once fetched a set stays warm whatever the IdP does later (the last good
-   * keys keep verifying), so a down IdP never flaps readiness. Sets of profiles added at run time
-   * do not count: an admin typo must not take the fleet out of rotation.
+   * "IdP JWKS warmed": every set of the profiles known at boot that a profile still uses (`inUse`)
+   * was fetched at least once. A cold set is fetched here (at most once per cooldown), because a
+   * not-ready instance gets no traffic that would fetch it. Once fetched a set stays warm whatever
+   * the IdP does later (the last good keys keep verifying), so a down IdP never flaps readiness.
+   * Run-time changes only ever take sets out: a boot set no profile uses any more (deleted or
+   * edited away) is forgotten for good, and sets named at run time do not count, so an admin typo
+   * (even one naming a forgotten set again) never takes a ready instance out of rotation.
    */
-  private async readiness(): Promise<{ sets: number }> {
+  async readiness(inUse: ReadonlySet<RemoteJwks>): Promise<{ sets: number }> {
+    this.bootSets = this.bootSets.filter((set) => inUse.has(set));
     const warmed = await Promise.all(this.bootSets.map((set) => set.warmIfCold()));
     const cold = warmed.filter((ok) => !ok).length;
     // The answer is public: a count, not the IdP URIs (each failed fetch is logged with its URI).

@@ -26,20 +26,31 @@ export interface FoundToken {
   source: string;
 }
 
-const SCHEME_PREFIX = /^(bearer|basic)\s+/i;
+/** The scheme alone (`Bearer ` with nothing after it) leaves no token: missing, not invalid. */
+const SCHEME_PREFIX = /^(bearer|basic)(\s+|$)/i;
 const BEARER_ONLY = /^\s*bearer\s+(.+)$/i;
 
 /**
- * Header values as single entries. Node joins repeated headers with ", " (and drops repeated
- * `Authorization`); tokens never contain commas (RFC 6750 b64token), so splitting on them
- * recovers every value a client sent, and two different ones are caught as smuggling.
+ * Every value sent under one (lower-case) header name, as single entries. Read from the raw
+ * headers: Node keeps only the first `Authorization` (and a few others) and drops the rest, so a
+ * second token there would reach a gateway that reads the last one but not us (a smuggling
+ * differential). A value holding several (`a, b`, as repeated headers are folded) is split on
+ * commas; tokens never contain one (RFC 6750 b64token).
  */
-function headerValues(value: string | string[] | undefined): string[] {
-  if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value])
-    .flatMap((v) => v.split(','))
-    .map((v) => v.trim())
-    .filter(Boolean);
+function headerValues(request: TokenRequest, name: string): string[] {
+  const values: string[] = [];
+  // Not sent at all (Node records at least the first): the raw headers need no scan.
+  if (request.headers[name] === undefined) return values;
+  const { rawHeaders } = request;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const field = rawHeaders[i]!;
+    if (field.length !== name.length || field.toLowerCase() !== name) continue;
+    for (const part of rawHeaders[i + 1]!.split(',')) {
+      const value = part.trim();
+      if (value) values.push(value);
+    }
+  }
+  return values;
 }
 
 function queryValues(value: string | string[] | undefined): string[] {
@@ -59,13 +70,13 @@ export function extractToken(
 ): FoundToken | undefined {
   const found: FoundToken[] = [];
   for (const name of sources.headers ?? []) {
-    for (const value of headerValues(request.headers[name])) {
+    for (const value of headerValues(request, name)) {
       const token = value.replace(SCHEME_PREFIX, '').trim();
       if (token) found.push({ token, source: `header:${name}` });
     }
   }
   for (const name of sources.bearerHeaders ?? []) {
-    for (const value of headerValues(request.headers[name.toLowerCase()])) {
+    for (const value of headerValues(request, name.toLowerCase())) {
       const token = BEARER_ONLY.exec(value)?.[1]?.trim();
       if (token) found.push({ token, source: `header:${name.toLowerCase()}` });
     }
@@ -76,10 +87,15 @@ export function extractToken(
   }
   if (sources.cookies && sources.cookies.length > 0) {
     const header = request.headers.cookie;
-    const jar = header ? parseCookie(Array.isArray(header) ? header.join('; ') : header) : {};
+    // One pair at a time: parseCookie keeps only the first of a name sent twice.
+    const pairs = (Array.isArray(header) ? header.join(';') : (header ?? ''))
+      .split(';')
+      .map((pair) => parseCookie(pair));
     for (const name of sources.cookies) {
-      const token = jar[name];
-      if (token) found.push({ token, source: `cookie:${name}` });
+      for (const pair of pairs) {
+        const token = pair[name];
+        if (token) found.push({ token, source: `cookie:${name}` });
+      }
     }
   }
   const fromBody = sources.body ? request.body?.[sources.body] : undefined;

@@ -3,8 +3,10 @@ import type { Profile } from '../config/profile-parameters';
 
 /** What a token endpoint received, in the shape every controller can build. */
 export interface TokenRequest {
-  /** Lower-cased names, as Fastify gives them. */
+  /** Lower-cased names, as Fastify gives them (Node keeps only the first of some repeated ones). */
   headers: Record<string, string | string[] | undefined>;
+  /** Every header line as received, `[name, value, …]` (Node's `rawHeaders`): tokens are read here. */
+  rawHeaders: readonly string[];
   query?: Record<string, string | string[] | undefined>;
   /** JSON body form of /verify and /exchange. */
   body?: { access_token?: unknown; channel_token?: unknown };

@@ -53,6 +53,7 @@ export class VerifyController {
       throw Errors.invalidRequest('request body must be a JSON object');
     const result = await this.verification.verify(profile, {
       headers: request.headers,
+      rawHeaders: request.raw.rawHeaders,
       query: request.query as Record<string, string | string[] | undefined>,
       body: body ?? undefined,
     });
