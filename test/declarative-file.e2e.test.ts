@@ -195,7 +195,7 @@ describe('the declarative file is the source of truth for what it declares', () 
       file: {
         keysets,
         profiles: [anonymousProfile('anon')],
-        consumers: [{ username: 'guest' }],
+        consumers: [{ username: 'guest', jwt_secrets: [{ key: 'guest-key', secret: SECRET }] }],
       },
     });
     // An admin signer signs with a file keyset; an admin profile names a file consumer.
@@ -220,6 +220,11 @@ describe('the declarative file is the source of truth for what it declares', () 
     });
     assert.equal(await signedKid(second, 'api'), usedKid, 'a keyset a signer uses is kept');
     assert.equal(await status(second, '/admin/consumers/guest'), 200, 'so is a profile’s consumer');
+    assert.equal(
+      await status(second, '/admin/consumers/guest/jwt/guest-key'),
+      404,
+      'but nothing authenticates as it any more',
+    );
     const kept = logs.records().map((record) => String(record.msg));
     assert.ok(kept.some((msg) => /keyset "used" .* signer "api" still uses it: kept/.test(msg)));
     assert.ok(

@@ -181,18 +181,24 @@ export class ConsumerService implements OnModuleInit, OnApplicationBootstrap {
     await this.applyOwn(await this.store.deleteCredential(held.consumer_id, key));
   }
 
-  /** Consumers and credentials the file wrote and no longer declares go (credentials with their consumer). */
+  /**
+   * Consumers and credentials the file wrote and no longer declares go. A consumer still in use is
+   * kept, but not its undeclared credentials: nothing authenticates as it any more.
+   */
   private async removeUndeclared(): Promise<void> {
     const declaredKeys = new Set(
       this.config.file.consumers.flatMap((c) => (c.jwt_secrets ?? []).map((s) => s.key)),
     );
     const { consumers, credentials } = await this.store.fileManaged();
-    const gone = consumers.filter((row) => !this.declaredIds.has(row.id));
-    const goneIds = new Set(gone.map((row) => row.id));
+    const gone = consumers
+      .filter((row) => !this.declaredIds.has(row.id))
+      .map((row) => ({ row, usedBy: this.usersOf(toConsumer(row)) }));
+    // These take their credentials with them.
+    const deleted = new Set(gone.filter((g) => g.usedBy.length === 0).map((g) => g.row.id));
     await this.audit.removeUndeclared(
       'jwt_credential',
       credentials
-        .filter((row) => !declaredKeys.has(row.key) && !goneIds.has(row.consumerId))
+        .filter((row) => !declaredKeys.has(row.key) && !deleted.has(row.consumerId))
         .map((row) => ({
           name: row.key,
           remove: async () =>
@@ -201,9 +207,9 @@ export class ConsumerService implements OnModuleInit, OnApplicationBootstrap {
     );
     await this.audit.removeUndeclared(
       'consumer',
-      gone.map((row) => ({
+      gone.map(({ row, usedBy }) => ({
         name: row.username ?? row.customId ?? row.id,
-        usedBy: this.usersOf(toConsumer(row)),
+        usedBy,
         remove: async () => this.applyOwn(await this.store.deleteConsumer(row.id)),
       })),
     );
