@@ -5,7 +5,6 @@ import { SigningModule } from '../signing/signing.module';
 import { ProfilesModule } from '../profiles/profiles.module';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { AdminRootController } from './admin.controller';
-import { AuditLog } from './audit-log.service';
 import { ClientsController } from './clients.controller';
 import { ClientsAdminService } from './clients-admin.service';
 import { ConfigExportService } from './config-export.service';
@@ -35,7 +34,6 @@ import { SignersController } from './signers.controller';
   ],
   providers: [
     AdminAuthGuard,
-    AuditLog,
     ConfigExportService,
     KeysetsAdminService,
     SignersAdminService,
@@ -43,6 +41,6 @@ import { SignersController } from './signers.controller';
     ConsumersAdminService,
     ClientsAdminService,
   ],
-  exports: [AdminAuthGuard, AuditLog, ConfigExportService],
+  exports: [AdminAuthGuard, ConfigExportService],
 })
 export class AdminModule {}

@@ -12,7 +12,7 @@ import { rekeyStore } from '../keys/rekey';
 import { toRotationSettings, type RotationSettings } from '../config/rotation';
 import type { PublicJwk } from '../openapi/schemas';
 import type { RekeyResult } from './admin.dto';
-import { AuditLog } from './audit-log.service';
+import { AuditLog } from '../logging/audit-log';
 import { assertNotInFile } from './file-ownership';
 import type { KeysetUpdateRequest, KeysetView, RotationView } from './keysets.dto';
 
@@ -133,6 +133,7 @@ export class KeysetsAdminService {
             rsa_bits: keyset.stored.rsaBits,
             rotation: declaration.rotation as RotationView,
             next_rotation_at: iso(keyset.stored.scheduledRotationAt),
+            retired_at: iso(keyset.stored.retiredAt),
           }
         : { jwks_url: declaration.jwks_url, refresh: declaration.refresh as string | undefined }),
       keys: keyset.keys.map((key) => ({
