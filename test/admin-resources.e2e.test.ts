@@ -6,7 +6,7 @@ import { after, before, describe, it, mock } from 'node:test';
 import { CompactSign, exportSPKI, generateKeyPair } from 'jose';
 import { parse as parseYaml } from 'yaml';
 import type { ExportedConfig } from '../src/admin/config-export.service';
-import { AuditLog, type AuditEntry } from '../src/admin/audit-log.service';
+import { AuditLog, type AuditEntry } from '../src/logging/audit-log';
 import type { Page } from '../src/admin/pagination';
 import { ProfileService } from '../src/profiles/profile.service';
 import { startSts, tempDir, type InjectOptions, type InjectResult, type TestSts } from './helpers';

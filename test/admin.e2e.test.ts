@@ -8,7 +8,7 @@ import type { ExportedConfig } from '../src/admin/config-export.service';
 import type { KeysetView } from '../src/admin/keysets.dto';
 import type { Page } from '../src/admin/pagination';
 import { ADMIN_PREFIXES } from '../src/admin/admin-controller.decorator';
-import { AuditLog } from '../src/admin/audit-log.service';
+import { AuditLog } from '../src/logging/audit-log';
 import type { ErrorBody } from '../src/common/errors';
 import { generateSigningKey } from '../src/keys/key-generator';
 import { KrakendSignerService } from '../src/signing/krakend-signer.service';

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { decodeProtectedHeader, type JWK } from 'jose';
 import { createApp, type CreateAppOptions, type StsApp } from '../src/app';
 import type { Clock } from '../src/common/clock';
 import type { StsConfig } from '../src/config/config';
@@ -211,3 +212,33 @@ export class ManualClock implements Clock {
     this.current += ms;
   }
 }
+
+/** Calls the admin API of an instance with a bearer token; a body goes as JSON. */
+export const adminClient =
+  (sts: TestSts, token: string) =>
+  (method: NonNullable<InjectOptions['method']>, url: string, payload?: object) =>
+    sts.inject({
+      method,
+      url,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      payload: payload === undefined ? undefined : JSON.stringify(payload),
+    });
+
+/** The `kid` of a token the instance's KrakenD signer signs now. */
+export async function signedKid(sts: TestSts, signer: string): Promise<string> {
+  const res = await sts.inject({
+    method: 'POST',
+    url: `/token/${signer}`,
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify({ access_token: { sub: 'alice' } }),
+  });
+  if (res.statusCode !== 200) throw new Error(`/token/${signer}: ${res.statusCode} ${res.body}`);
+  return decodeProtectedHeader(res.json<{ access_token: string }>().access_token).kid!;
+}
+
+/** The kids of a keyset's JWKS as the instance publishes it now. */
+export const publishedKids = async (sts: TestSts, keyset: string): Promise<string[]> =>
+  (await sts.inject({ url: `/jwks/${keyset}` })).json<{ keys: JWK[] }>().keys.map((k) => k.kid!);

@@ -68,6 +68,14 @@ describe('rotation policy', () => {
     });
   });
 
+  it('keeps a retired keyset, retain aside, until its last tokens expired, then removes it', () => {
+    const retain2 = toRotationSettings({ period: '1d', retain: 2, max_token_lifetime: '2h' });
+    const keys = [previous(3, 30 * H), previous(2, 20 * H), previous(1, 10 * H)];
+    const end = 30 * H + 2 * H + RETENTION_LEEWAY_SECONDS * 1000;
+    assert.equal(dueStep(keys, retain2, end - 1, 30 * H), undefined, 'no prune, no prepublish');
+    assert.deepEqual(dueStep(keys, retain2, end, 30 * H), { kind: 'remove' });
+  });
+
   it('does nothing on a manual-only keyset', () => {
     assert.equal(dueStep([current(0)], DEFAULT_ROTATION, 1000 * 24 * H), undefined);
   });

@@ -9,7 +9,6 @@ import { ProfilesModule } from '../profiles/profiles.module';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { ADMIN_PREFIXES } from './admin-controller.decorator';
 import { AdminRootController } from './admin.controller';
-import { AuditLog } from './audit-log.service';
 import { ClientsController } from './clients.controller';
 import { ClientsAdminService } from './clients-admin.service';
 import { ConfigExportService } from './config-export.service';
@@ -44,7 +43,6 @@ import { SignersController } from './signers.controller';
   ],
   providers: [
     AdminAuthGuard,
-    AuditLog,
     ConfigExportService,
     KeysetsAdminService,
     SignersAdminService,
@@ -53,7 +51,7 @@ import { SignersController } from './signers.controller';
     ClientsAdminService,
     KongJwksService,
   ],
-  exports: [AdminAuthGuard, AuditLog, ConfigExportService],
+  exports: [AdminAuthGuard, ConfigExportService],
 })
 export class AdminModule {
   constructor(routes: RouteMethods, @Inject(STS_CONFIG) config: StsConfig) {

@@ -5,7 +5,7 @@ import { generateClientSecret } from '../clients/client-secret';
 import { Errors } from '../common/errors';
 import { STS_CONFIG, type StsConfig } from '../config/config';
 import { ProfileService } from '../profiles/profile.service';
-import { AuditLog } from './audit-log.service';
+import { AuditLog } from '../logging/audit-log';
 import type {
   ClientCreateRequest,
   ClientUpdateRequest,
@@ -39,13 +39,16 @@ export class ClientsAdminService {
       this.assertNotInFile(clientId);
       if (await this.clients.get(clientId)) throw Errors.conflict(`client "${clientId}" exists`);
       const secret = request.client_secret ?? generateClientSecret();
-      const client = await this.clients.upsert({
-        client_id: clientId,
-        client_secret: secret,
-        profile: request.profile,
-        audiences: request.audiences,
-        scopes: request.scopes,
-      });
+      const client = await this.clients.upsert(
+        {
+          client_id: clientId,
+          client_secret: secret,
+          profile: request.profile,
+          audiences: request.audiences,
+          scopes: request.scopes,
+        },
+        'api',
+      );
       return { ...this.view(client), client_secret: secret };
     });
   }

@@ -7,8 +7,7 @@ import {
   type Consumer,
   type CredentialSummary,
 } from '../consumers/consumer.service';
-import { ProfileService } from '../profiles/profile.service';
-import { AuditLog } from './audit-log.service';
+import { AuditLog } from '../logging/audit-log';
 import type {
   ConsumerCreateRequest,
   ConsumerUpdateRequest,
@@ -24,7 +23,6 @@ import { declaredInFile } from './file-ownership';
 export class ConsumersAdminService {
   constructor(
     private readonly consumers: ConsumerService,
-    private readonly profiles: ProfileService,
     private readonly audit: AuditLog,
     @Inject(STS_CONFIG) private readonly config: StsConfig,
   ) {}
@@ -73,13 +71,9 @@ export class ConsumersAdminService {
   delete(reference: string): Promise<void> {
     return this.audit.track('delete', 'consumer', reference, async () => {
       const consumer = this.changeable(reference);
-      const user = this.profiles
-        .list()
-        .find((p) => [consumer.id, consumer.username].includes(p.credentials?.anonymous ?? null));
-      if (user)
-        throw Errors.conflict(
-          `consumer "${reference}" is the anonymous consumer of profile "${user.name}"`,
-        );
+      const users = this.consumers.usersOf(consumer);
+      if (users.length > 0)
+        throw Errors.conflict(`consumer "${reference}" is used by ${users.join(', ')}`);
       await this.consumers.delete(consumer.id);
     });
   }

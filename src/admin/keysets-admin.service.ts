@@ -12,7 +12,7 @@ import { rekeyStore } from '../keys/rekey';
 import { toRotationSettings, type RotationSettings } from '../config/rotation';
 import type { PublicJwk } from '../openapi/schemas';
 import type { RekeyResult } from './admin.dto';
-import { AuditLog } from './audit-log.service';
+import { AuditLog } from '../logging/audit-log';
 import { isoTime } from './iso-time';
 import { assertNotInFile } from './file-ownership';
 import type { KeysetUpdateRequest, KeysetView, RotationView } from './keysets.dto';
@@ -132,6 +132,7 @@ export class KeysetsAdminService {
             rsa_bits: keyset.stored.rsaBits,
             rotation: declaration.rotation as RotationView,
             next_rotation_at: isoTime(keyset.stored.scheduledRotationAt),
+            retired_at: isoTime(keyset.stored.retiredAt),
           }
         : { jwks_url: declaration.jwks_url, refresh: declaration.refresh as string | undefined }),
       keys: keyset.keys.map((key) => ({

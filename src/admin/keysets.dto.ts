@@ -87,6 +87,14 @@ export class KeysetView {
     description: 'When the next key starts signing (pending or by period)',
   })
   next_rotation_at?: string | null;
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description:
+      'When the configuration file stopped declaring it: no key signs, all stay published until their tokens have expired, then the keyset goes',
+  })
+  retired_at?: string | null;
   @ApiPropertyOptional({ description: 'Externally managed private JWKS' }) jwks_url?: string;
   @ApiPropertyOptional({ example: '15m' }) refresh?: string;
   @ApiProperty({ type: [KeyView] }) keys!: KeyView[];

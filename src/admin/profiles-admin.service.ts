@@ -4,7 +4,7 @@ import { STS_CONFIG, type StsConfig } from '../config/config';
 import { SECRET_PLACEHOLDER } from '../config/file.schema';
 import { ProfileService } from '../profiles/profile.service';
 import { PROFILE_SECRET_FIELDS } from '../config/profile-parameters';
-import { AuditLog } from './audit-log.service';
+import { AuditLog } from '../logging/audit-log';
 import { assertNotInFile } from './file-ownership';
 import type { ProfileView } from './profiles.dto';
 

@@ -3,7 +3,7 @@ import { Errors } from '../common/errors';
 import { STS_CONFIG, type StsConfig } from '../config/config';
 import type { SignerConfig } from '../config/file.schema';
 import { KrakendSignerService } from '../signing/krakend-signer.service';
-import { AuditLog } from './audit-log.service';
+import { AuditLog } from '../logging/audit-log';
 import { assertNotInFile } from './file-ownership';
 import type { SignerReplacement, SignerView } from './signers.dto';
 

@@ -5,6 +5,8 @@ import { CLOCK, type Clock } from '../common/clock';
 import { STS_CONFIG, type StsConfig } from '../config/config';
 import type { ClientConfig } from '../config/file.schema';
 import { ClientEntity } from '../database/client.entity';
+import type { ManagedBy } from '../database/columns';
+import { AuditLog } from '../logging/audit-log';
 import { hashClientSecret, secretDigest, verifyClientSecret } from './client-secret';
 
 export interface Client {
@@ -35,16 +37,26 @@ export class ClientService implements OnModuleInit {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly audit: AuditLog,
     @Inject(STS_CONFIG) private readonly config: StsConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
+  /** Applies the file's clients; those it wrote and no longer declares are removed. */
   async onModuleInit(): Promise<void> {
-    for (const client of this.config.file.clients) await this.upsert(client);
+    for (const client of this.config.file.clients) await this.upsert(client, 'file');
+    const declared = new Set(this.config.file.clients.map((client) => client.client_id));
+    const rows = await this.dataSource.getRepository(ClientEntity).findBy({ managedBy: 'file' });
+    await this.audit.removeUndeclared(
+      'client',
+      rows
+        .filter((row) => !declared.has(row.clientId))
+        .map((row) => ({ name: row.clientId, remove: () => this.delete(row.clientId) })),
+    );
   }
 
   /** Create-or-update by `client_id`; the secret is re-hashed only when it changed. */
-  async upsert(client: ClientConfig): Promise<Client> {
+  async upsert(client: ClientConfig, managedBy: ManagedBy): Promise<Client> {
     const repository = this.dataSource.getRepository(ClientEntity);
     const existing = await repository.findOneBy({ clientId: client.client_id });
     const secretHash =
@@ -58,6 +70,7 @@ export class ClientService implements OnModuleInit {
       audiences: JSON.stringify(client.audiences ?? []),
       scopes: JSON.stringify(client.scopes ?? []),
       createdAt: existing?.createdAt ?? this.clock.now(),
+      managedBy,
     };
     await repository.save(row);
     return toClient(row);

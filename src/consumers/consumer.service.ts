@@ -1,22 +1,22 @@
-import { createHash, randomUUID, type KeyObject } from 'node:crypto';
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { DataSource, type Repository } from 'typeorm';
+import type { KeyObject } from 'node:crypto';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
 import { Errors } from '../common/errors';
 import { STS_CONFIG, type StsConfig } from '../config/config';
-import { ConsumerEntity } from '../database/consumer.entity';
+import type { ConsumerEntity } from '../database/consumer.entity';
 import {
   credentialSecretAad as aadFor,
-  JwtCredentialEntity,
+  type JwtCredentialEntity,
 } from '../database/jwt-credential.entity';
-import { isHmac, isSigningAlgorithm, type SigningAlgorithm } from '../config/algorithms';
+import { isSigningAlgorithm, type SigningAlgorithm } from '../config/algorithms';
 import { MasterKeyRing } from '../keys/master-key';
+import { AuditLog } from '../logging/audit-log';
 import {
   credentialProblem,
-  DEFAULT_CREDENTIAL_ALGORITHM,
   type ConsumerShape,
   type CredentialShape,
 } from '../config/consumer.schema';
+import { ConsumerStore, type ConsumerRows, type ConsumerWrite } from './consumer.store';
 import { importCredentialKey } from './credential-key';
 
 export interface Consumer {
@@ -26,13 +26,6 @@ export interface Consumer {
 }
 
 export type ConsumerLookupField = 'id' | 'username' | 'custom_id';
-
-/** The consumer and credential rows, with a digest to tell whether they changed. */
-interface StoredRows {
-  rows: ConsumerEntity[];
-  credentialRows: JwtCredentialEntity[];
-  digest: string;
-}
 
 /** A credential as the admin API may show it: never the secret. */
 export interface CredentialSummary {
@@ -54,41 +47,79 @@ export interface HeldCredential extends CredentialSummary {
   readonly publicKey: CryptoKey | KeyObject | null;
 }
 
+/** Names what still uses a consumer (e.g. `profile "p" (anonymous)`), so it is not removed. */
+export type ConsumerReferenceCheck = (consumer: Consumer) => string[];
+
+/** How long the change log keeps a write: an instance that has not synced for longer reloads all. */
+const CHANGE_RETENTION_MS = 3600_000;
+/** How often an instance prunes the change log. */
+const PRUNE_INTERVAL_MS = 600_000;
+
 /**
- * Consumers and their Kong JWT credentials: stored in the database (secrets encrypted with the
- * master key), held in memory for the hot path. File consumers are applied at boot as
- * create-or-update (by id, else username, else custom_id; credentials by key). `sync` picks up
- * what other instances sharing the database wrote; ProfileService's round runs it first, since
- * profiles name consumers.
+ * Consumers and their Kong JWT credentials, held in memory for the hot path. Changes apply
+ * consumer by consumer: a write here re-reads only the consumer it touched before it returns (an
+ * instance reads its own writes), and `sync` applies the consumers other instances changed since
+ * the last store revision it saw. Reads of the store and their application run one at a time, so
+ * an older read never replaces a newer one. The file's consumers are applied at boot as
+ * create-or-update; those it wrote and no longer declares are removed. ProfileService's round
+ * runs `sync` first, since profiles name consumers.
  */
 @Injectable()
-export class ConsumerService implements OnModuleInit {
+export class ConsumerService implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger(ConsumerService.name);
-  private byField: Record<ConsumerLookupField, Map<string, Consumer>> = {
+  private readonly byField: Record<ConsumerLookupField, Map<string, Consumer>> = {
     id: new Map(),
     username: new Map(),
     custom_id: new Map(),
   };
-  private credentials = new Map<string, HeldCredential>();
-  /** Digest of the rows the held view was built from. */
-  private loadedDigest = '';
+  private readonly credentials = new Map<string, HeldCredential>();
+  /** Each held consumer's credential keys. */
+  private readonly keysOf = new Map<string, Set<string>>();
+  private readonly referenceChecks: ConsumerReferenceCheck[] = [];
+  /** The consumers the file declares, once it is applied. */
+  private readonly declaredIds = new Set<string>();
+  /** Every store revision up to this one is applied to memory. */
+  private watermark = 0;
+  private prunedAt = 0;
+  private applying: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly store: ConsumerStore,
     private readonly masterKeys: MasterKeyRing,
+    private readonly audit: AuditLog,
     @Inject(STS_CONFIG) private readonly config: StsConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    for (const consumer of this.config.file.consumers) await this.write(consumer);
-    await this.reload();
+    for (const consumer of this.config.file.consumers)
+      this.declaredIds.add((await this.store.write(consumer, 'file')).consumerId);
+    await this.serialized(() => this.loadAll());
   }
 
-  /** Rebuilds the held view when the stored rows changed (another instance wrote them). */
+  /** Once every module holds what it uses, so the reference checks (profiles) are in place. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.removeUndeclared();
+  }
+
+  /** Applies what other instances wrote since the last revision seen. */
   async sync(): Promise<void> {
-    const stored = await this.readRows();
-    if (stored.digest !== this.loadedDigest) await this.rebuild(stored);
+    await this.serialized(async () => {
+      await this.applyChanges();
+      const now = this.clock.now();
+      if (now - this.prunedAt < PRUNE_INTERVAL_MS) return;
+      this.prunedAt = now;
+      await this.store.prune(now - CHANGE_RETENTION_MS);
+    });
+  }
+
+  /** Removal is refused while a check names a user of the consumer. */
+  addReferenceCheck(check: ConsumerReferenceCheck): void {
+    this.referenceChecks.push(check);
+  }
+
+  usersOf(consumer: Consumer): string[] {
+    return this.referenceChecks.flatMap((check) => check(consumer));
   }
 
   list(): Consumer[] {
@@ -111,15 +142,10 @@ export class ConsumerService implements OnModuleInit {
   credentialsOf(reference: string): CredentialSummary[] {
     const consumer = this.findByReference(reference);
     if (!consumer) throw Errors.notFound(`consumer "${reference}"`);
-    return [...this.credentials.values()]
-      .filter((credential) => credential.consumer_id === consumer.id)
-      .map(({ id, key, algorithm, consumer_id, rsa_public_key }) => ({
-        id,
-        key,
-        algorithm,
-        consumer_id,
-        rsa_public_key,
-      }));
+    return [...(this.keysOf.get(consumer.id) ?? [])].map((key) => {
+      const { id, algorithm, consumer_id, rsa_public_key } = this.credentials.get(key)!;
+      return { id, key, algorithm, consumer_id, rsa_public_key };
+    });
   }
 
   /** Create-or-update one consumer with its credentials (Kong's declarative shape). */
@@ -128,19 +154,15 @@ export class ConsumerService implements OnModuleInit {
       const problem = credentialProblem(credential);
       if (problem) throw Errors.invalidRequest(`credential "${credential.key}": ${problem}`);
     }
-    const id = await this.write(input);
-    await this.reload();
-    return this.byField.id.get(id)!;
+    const written = await this.store.write(input, 'api');
+    await this.applyOwn(written);
+    return this.byField.id.get(written.consumerId)!;
   }
 
   async delete(reference: string): Promise<void> {
     const consumer = this.findByReference(reference);
     if (!consumer) throw Errors.notFound(`consumer "${reference}"`);
-    await this.dataSource.transaction(async (em) => {
-      await em.delete(JwtCredentialEntity, { consumerId: consumer.id });
-      await em.delete(ConsumerEntity, { id: consumer.id });
-    });
-    await this.reload();
+    await this.applyOwn(await this.store.deleteConsumer(consumer.id));
   }
 
   /** Adds (or replaces, by key) a credential of a consumer: Kong's `POST /consumers/{c}/jwt`. */
@@ -149,127 +171,130 @@ export class ConsumerService implements OnModuleInit {
     if (!consumer) throw Errors.notFound(`consumer "${reference}"`);
     const problem = credentialProblem(credential);
     if (problem) throw Errors.invalidRequest(problem);
-    await this.dataSource.transaction(async (em) => {
-      await this.writeCredential(em.getRepository(JwtCredentialEntity), consumer.id, credential);
-    });
-    await this.reload();
+    await this.applyOwn(await this.store.writeCredential(consumer.id, credential, 'api'));
     return this.credentialsOf(consumer.id).find((c) => c.key === credential.key)!;
   }
 
   async removeCredential(key: string): Promise<void> {
-    if (!this.credentials.has(key)) throw Errors.notFound(`credential "${key}"`);
-    await this.dataSource.getRepository(JwtCredentialEntity).delete({ key });
-    await this.reload();
+    const held = this.credentials.get(key);
+    if (!held) throw Errors.notFound(`credential "${key}"`);
+    await this.applyOwn(await this.store.deleteCredential(held.consumer_id, key));
   }
 
-  private async write(input: ConsumerShape): Promise<string> {
-    if (!input.username && !input.custom_id)
-      throw Errors.invalidRequest('a consumer needs a username or a custom_id');
-    return this.dataSource.transaction(async (em) => {
-      const consumers = em.getRepository(ConsumerEntity);
-      const match = input.id
-        ? { id: input.id }
-        : input.username !== undefined
-          ? { username: input.username }
-          : { customId: input.custom_id };
-      const existing = await consumers.findOneBy(match);
-      const row: ConsumerEntity = {
-        id: existing?.id ?? input.id ?? randomUUID(),
-        username: input.username ?? null,
-        customId: input.custom_id ?? null,
-        createdAt: existing?.createdAt ?? this.clock.now(),
-      };
-      await this.assertUnique(consumers, row);
-      await consumers.save(row);
-      const credentials = em.getRepository(JwtCredentialEntity);
-      for (const credential of input.jwt_secrets ?? [])
-        await this.writeCredential(credentials, row.id, credential);
-      return row.id;
+  /**
+   * Consumers and credentials the file wrote and no longer declares go. A consumer still in use is
+   * kept, but not its undeclared credentials: nothing authenticates as it any more.
+   */
+  private async removeUndeclared(): Promise<void> {
+    const declaredKeys = new Set(
+      this.config.file.consumers.flatMap((c) => (c.jwt_secrets ?? []).map((s) => s.key)),
+    );
+    const { consumers, credentials } = await this.store.fileManaged();
+    const gone = consumers
+      .filter((row) => !this.declaredIds.has(row.id))
+      .map((row) => ({ row, usedBy: this.usersOf(toConsumer(row)) }));
+    // These take their credentials with them.
+    const deleted = new Set(gone.filter((g) => g.usedBy.length === 0).map((g) => g.row.id));
+    await this.audit.removeUndeclared(
+      'jwt_credential',
+      credentials
+        .filter((row) => !declaredKeys.has(row.key) && !deleted.has(row.consumerId))
+        .map((row) => ({
+          name: row.key,
+          remove: async () =>
+            this.applyOwn(await this.store.deleteCredential(row.consumerId, row.key)),
+        })),
+    );
+    await this.audit.removeUndeclared(
+      'consumer',
+      gone.map(({ row, usedBy }) => ({
+        name: row.username ?? row.customId ?? row.id,
+        usedBy,
+        remove: async () => this.applyOwn(await this.store.deleteConsumer(row.id)),
+      })),
+    );
+  }
+
+  private async applyChanges(): Promise<void> {
+    if ((await this.store.head()) === this.watermark) return;
+    const changes = await this.store.changesSince(this.watermark);
+    // The log no longer reaches back to the watermark: start over from the tables.
+    if (changes[0]?.revision !== this.watermark + 1) return this.loadAll();
+    await this.refresh(new Set(changes.map((change) => change.consumerId)));
+    this.watermark = changes.at(-1)!.revision;
+  }
+
+  /** Applies a write of this instance before the caller answers. */
+  private async applyOwn({ consumerId, revision }: ConsumerWrite): Promise<void> {
+    await this.serialized(async () => {
+      await this.refresh([consumerId]);
+      // Nothing else was written in between: the next sync need not read it again.
+      if (revision === this.watermark + 1) this.watermark = revision;
     });
   }
 
-  private async assertUnique(
-    consumers: Repository<ConsumerEntity>,
-    row: ConsumerEntity,
-  ): Promise<void> {
-    for (const [field, value] of [
-      ['username', row.username],
-      ['customId', row.customId],
-    ] as const) {
-      if (value === null) continue;
-      const other = await consumers.findOneBy({ [field]: value });
-      if (other && other.id !== row.id)
-        throw Errors.invalidRequest(`another consumer already has ${field} "${value}"`);
+  /**
+   * Store reads and what is built from them, one at a time: a read that started before another
+   * instance's (or this one's) write can never be applied after a read that saw it.
+   */
+  private serialized(work: () => Promise<void>): Promise<void> {
+    const next = this.applying.then(work);
+    this.applying = next.catch(() => undefined);
+    return next;
+  }
+
+  private async loadAll(): Promise<void> {
+    const head = await this.store.head();
+    const held = await this.holdRows(await this.store.readAll());
+    for (const map of [...Object.values(this.byField), this.credentials, this.keysOf]) map.clear();
+    this.install(held);
+    this.watermark = head;
+  }
+
+  /** Re-reads the given consumers: changed ones replace the held ones, deleted ones go. */
+  private async refresh(ids: Iterable<string>): Promise<void> {
+    const list = [...ids];
+    const held = await this.holdRows(await this.store.read(list));
+    for (const id of list) this.forget(id);
+    this.install(held);
+  }
+
+  private async holdRows(rows: ConsumerRows): Promise<HeldRows> {
+    const consumers = new Map(rows.consumers.map((row) => [row.id, toConsumer(row)]));
+    const credentials: HeldCredential[] = [];
+    for (const row of rows.credentials) {
+      const consumer = consumers.get(row.consumerId);
+      if (consumer) credentials.push(await this.hold(row, consumer));
+    }
+    return { consumers: [...consumers.values()], credentials };
+  }
+
+  private install({ consumers, credentials }: HeldRows): void {
+    for (const consumer of consumers) {
+      for (const field of ['id', 'username', 'custom_id'] as const) {
+        const value = consumer[field];
+        if (value !== null) this.byField[field].set(value, consumer);
+      }
+      this.keysOf.set(consumer.id, new Set());
+    }
+    for (const credential of credentials) {
+      this.credentials.set(credential.key, credential);
+      this.keysOf.get(credential.consumer_id)!.add(credential.key);
     }
   }
 
-  private async writeCredential(
-    credentials: Repository<JwtCredentialEntity>,
-    consumerId: string,
-    credential: CredentialShape,
-  ): Promise<void> {
-    const existing = await credentials.findOneBy({ key: credential.key });
-    if (existing && existing.consumerId !== consumerId) {
-      throw Errors.invalidRequest(`credential key "${credential.key}" belongs to another consumer`);
+  private forget(id: string): void {
+    const consumer = this.byField.id.get(id);
+    if (!consumer) return;
+    for (const field of ['id', 'username', 'custom_id'] as const) {
+      const value = consumer[field];
+      if (value !== null && this.byField[field].get(value)?.id === id)
+        this.byField[field].delete(value);
     }
-    const id = existing?.id ?? randomUUID();
-    const algorithm = credential.algorithm ?? DEFAULT_CREDENTIAL_ALGORITHM;
-    const secret = isHmac(algorithm) ? (credential.secret ?? null) : null;
-    const encrypted = secret === null ? null : this.masterKeys.encrypt(secret, aadFor(id));
-    const row: JwtCredentialEntity = {
-      id,
-      consumerId,
-      key: credential.key,
-      algorithm,
-      secretEncrypted: encrypted?.ciphertext ?? null,
-      masterKeyId: encrypted?.keyId ?? null,
-      rsaPublicKey: isHmac(algorithm) ? null : (credential.rsa_public_key ?? null),
-      createdAt: existing?.createdAt ?? this.clock.now(),
-    };
-    await credentials.save(row);
-  }
-
-  private async readRows(): Promise<StoredRows> {
-    const rows = await this.dataSource.getRepository(ConsumerEntity).find({ order: { id: 'ASC' } });
-    const credentialRows = await this.dataSource
-      .getRepository(JwtCredentialEntity)
-      .find({ order: { id: 'ASC' } });
-    const digest = createHash('sha256')
-      .update(JSON.stringify([rows, credentialRows]))
-      .digest('base64url');
-    return { rows, credentialRows, digest };
-  }
-
-  /** Rebuilds the in-memory view from the database (small tables; changes are rare). */
-  private async reload(): Promise<void> {
-    await this.rebuild(await this.readRows());
-  }
-
-  private async rebuild({ rows, credentialRows, digest }: StoredRows): Promise<void> {
-    const byField: Record<ConsumerLookupField, Map<string, Consumer>> = {
-      id: new Map(),
-      username: new Map(),
-      custom_id: new Map(),
-    };
-    for (const row of rows) {
-      const consumer: Consumer = Object.freeze({
-        id: row.id,
-        username: row.username,
-        custom_id: row.customId,
-      });
-      byField.id.set(consumer.id, consumer);
-      if (consumer.username !== null) byField.username.set(consumer.username, consumer);
-      if (consumer.custom_id !== null) byField.custom_id.set(consumer.custom_id, consumer);
+    for (const key of this.keysOf.get(id) ?? []) {
+      if (this.credentials.get(key)?.consumer_id === id) this.credentials.delete(key);
     }
-    const credentials = new Map<string, HeldCredential>();
-    for (const row of credentialRows) {
-      const consumer = byField.id.get(row.consumerId);
-      if (!consumer) continue;
-      credentials.set(row.key, await this.hold(row, consumer));
-    }
-    this.byField = byField;
-    this.credentials = credentials;
-    this.loadedDigest = digest;
+    this.keysOf.delete(id);
   }
 
   private async hold(row: JwtCredentialEntity, consumer: Consumer): Promise<HeldCredential> {
@@ -300,3 +325,11 @@ export class ConsumerService implements OnModuleInit {
     });
   }
 }
+
+interface HeldRows {
+  consumers: Consumer[];
+  credentials: HeldCredential[];
+}
+
+const toConsumer = (row: ConsumerEntity): Consumer =>
+  Object.freeze({ id: row.id, username: row.username, custom_id: row.customId });

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { epochMillis } from './columns';
+import { epochMillis, ManagedByColumn, type ManagedBy } from './columns';
 
 /** An RFC 8693 / RFC 7662 caller. The secret is stored only as a salted scrypt hash. */
 @Entity('clients')
@@ -12,4 +12,5 @@ export class ClientEntity {
   /** JSON array of scopes the client may request. */
   @Column({ type: 'text' }) scopes!: string;
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMillis }) createdAt!: number;
+  @ManagedByColumn() managedBy!: ManagedBy;
 }

@@ -1,5 +1,5 @@
 import { Column, Entity, OneToMany, PrimaryColumn } from 'typeorm';
-import { epochMillis } from './columns';
+import { epochMillis, ManagedByColumn, type ManagedBy } from './columns';
 import { JwtCredentialEntity } from './jwt-credential.entity';
 
 /** A Kong consumer: who a token belongs to (`X-Consumer-*`). */
@@ -10,6 +10,7 @@ export class ConsumerEntity {
   @Column({ name: 'custom_id', type: 'varchar', length: 255, nullable: true, unique: true })
   customId!: string | null;
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMillis }) createdAt!: number;
+  @ManagedByColumn() managedBy!: ManagedBy;
   @OneToMany(() => JwtCredentialEntity, (credential) => credential.consumer)
   credentials?: JwtCredentialEntity[];
 }

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { ClientEntity } from './client.entity';
+import { ConsumerChangeEntity } from './consumer-change.entity';
 import { ConsumerEntity } from './consumer.entity';
 import { JwtCredentialEntity } from './jwt-credential.entity';
 import { KeyCertificateEntity } from './key-certificate.entity';
@@ -10,9 +11,12 @@ import { InitialSchema1764100000000 } from './migrations/1764100000000-InitialSc
 import { ProfilesConsumers1764200000000 } from './migrations/1764200000000-ProfilesConsumers';
 import { AdminRotation1764300000000 } from './migrations/1764300000000-AdminRotation';
 import { ClientsCertificates1764400000000 } from './migrations/1764400000000-ClientsCertificates';
+import { ConsumerChanges1764500000000 } from './migrations/1764500000000-ConsumerChanges';
+import { FileOwnership1764600000000 } from './migrations/1764600000000-FileOwnership';
 import { ProfileEntity } from './profile.entity';
 import { SignerEntity } from './signer.entity';
 import { SigningKeyEntity } from './signing-key.entity';
+import { StoreRevisionEntity } from './store-revision.entity';
 
 export const ENTITIES = [
   KeysetEntity,
@@ -23,12 +27,16 @@ export const ENTITIES = [
   ProfileEntity,
   ConsumerEntity,
   JwtCredentialEntity,
+  StoreRevisionEntity,
+  ConsumerChangeEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1764100000000,
   ProfilesConsumers1764200000000,
   AdminRotation1764300000000,
   ClientsCertificates1764400000000,
+  ConsumerChanges1764500000000,
+  FileOwnership1764600000000,
 ];
 
 /**

@@ -1,5 +1,5 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { epochMillis } from './columns';
+import { epochMillis, ManagedByColumn, type ManagedBy } from './columns';
 import { ConsumerEntity } from './consumer.entity';
 
 /** Binds a sealed HMAC secret to its credential (AES-GCM additional data). */
@@ -24,4 +24,5 @@ export class JwtCredentialEntity {
   masterKeyId!: string | null;
   @Column({ name: 'rsa_public_key', type: 'text', nullable: true }) rsaPublicKey!: string | null;
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMillis }) createdAt!: number;
+  @ManagedByColumn() managedBy!: ManagedBy;
 }

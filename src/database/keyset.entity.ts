@@ -1,5 +1,5 @@
 import { Column, Entity, OneToMany, PrimaryColumn } from 'typeorm';
-import { epochMillis } from './columns';
+import { epochMillis, ManagedByColumn, type ManagedBy } from './columns';
 import { SigningKeyEntity } from './signing-key.entity';
 
 @Entity('keysets')
@@ -25,5 +25,12 @@ export class KeysetEntity {
    */
   @Column({ type: 'integer', default: 0 }) revision!: number;
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMillis }) createdAt!: number;
+  @ManagedByColumn() managedBy!: ManagedBy;
+  /**
+   * Set when the file stopped declaring the keyset: no key signs, every key stays published until
+   * the tokens it signed have expired, then the keyset goes.
+   */
+  @Column({ name: 'retired_at', type: 'bigint', nullable: true, transformer: epochMillis })
+  retiredAt!: number | null;
   @OneToMany(() => SigningKeyEntity, (key) => key.keyset) keys?: SigningKeyEntity[];
 }

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { epochMillis } from './columns';
+import { epochMillis, ManagedByColumn, type ManagedBy } from './columns';
 
 /** A secret parameter inside a stored profile's JSON, sealed with the master key. */
 export interface SealedValue {
@@ -26,4 +26,5 @@ export class ProfileEntity {
   @Column({ type: 'text' }) config!: string;
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMillis }) createdAt!: number;
   @Column({ name: 'updated_at', type: 'bigint', transformer: epochMillis }) updatedAt!: number;
+  @ManagedByColumn() managedBy!: ManagedBy;
 }

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { epochMillis } from './columns';
+import { epochMillis, ManagedByColumn, type ManagedBy } from './columns';
 
 /** A KrakenD-style signer; its options are stored as given, with KrakenD's names verbatim. */
 @Entity('signers')
@@ -10,4 +10,5 @@ export class SignerEntity {
   @Column({ type: 'text' }) options!: string;
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMillis }) createdAt!: number;
   @Column({ name: 'updated_at', type: 'bigint', transformer: epochMillis }) updatedAt!: number;
+  @ManagedByColumn() managedBy!: ManagedBy;
 }

@@ -3,6 +3,7 @@ import { importJWK, type JWK } from 'jose';
 import { Errors, StsError } from '../common/errors';
 import type { SigningAlgorithm } from '../config/algorithms';
 import type { RotationSettings } from '../config/rotation';
+import type { ManagedBy } from '../database/columns';
 import type { KeyStatus } from '../database/signing-key.entity';
 import type { PrivateJwksSource } from './private-jwks';
 import { retentionEndsAt, scheduledRotationAt } from './rotation-policy';
@@ -25,6 +26,9 @@ export interface StoredOrigin {
   revision: number;
   rsaBits: number | null;
   rotation: RotationSettings;
+  managedBy: ManagedBy;
+  /** When the file stopped declaring it: none of its keys signs any more. */
+  retiredAt: number | null;
 }
 
 export interface ExternalOrigin {
@@ -53,6 +57,7 @@ export interface KeysetDescription {
     rsaBits: number | null;
     rotation: RotationSettings;
     scheduledRotationAt: number | null;
+    retiredAt: number | null;
   };
   external?: { jwksUrl: string; refreshSeconds: number | undefined };
   keys: {
@@ -115,6 +120,12 @@ export class KeyRegistry {
 
   has(name: string): boolean {
     return this.keysets.has(name);
+  }
+
+  /** Held, and not retired: it has a key that signs (or, external, one it may have). */
+  canSign(name: string): boolean {
+    const origin = this.keysets.get(name)?.origin;
+    return origin !== undefined && (origin.kind === 'external' || origin.retiredAt === null);
   }
 
   get(name: string): HeldKeyset | undefined {
@@ -219,6 +230,7 @@ function describeHeld(set: HeldKeyset): KeysetDescription {
             rsaBits: origin.rsaBits,
             rotation: origin.rotation,
             scheduledRotationAt: scheduledRotationAt(set.keys, origin.rotation),
+            retiredAt: origin.retiredAt,
           },
         }
       : { external: { jwksUrl: origin.source.url, refreshSeconds: origin.refreshSeconds } }),

@@ -2,12 +2,14 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
 import { Errors } from '../common/errors';
 import { isSigningAlgorithm } from '../config/algorithms';
-import type { KeysetEntity } from '../database/keyset.entity';
+import type { ManagedBy } from '../database/columns';
+import { KeysetEntity } from '../database/keyset.entity';
+import type { RotationSettings } from '../config/rotation';
 import { SigningKeyEntity } from '../database/signing-key.entity';
 import { generateSigningKey } from './key-generator';
 import { KeyRegistry, type HeldKey } from './key-registry';
 import { KeysetStore, RevisionConflict, type StoredKeyset } from './keyset.store';
-import { dueStep, type RotationStep } from './rotation-policy';
+import { dueStep, SHARED_STORE_PREPUBLISH_SECONDS, type RotationStep } from './rotation-policy';
 import { settingsOf, StoredKeysets } from './stored-keysets';
 
 /** Bounds the steps one pass applies (promote, prepublish, prune) after a long downtime. */
@@ -26,7 +28,10 @@ const timelineOf = (row: SigningKeyEntity) => ({
  * `prepublish` before it signs, retired keys stay published for `retain` generations or until
  * every token they signed has expired. Scheduled steps run when RotationScheduler ticks; a manual
  * rotation takes the same path. Several instances may share one database: the stored revision
- * decides who applies a step.
+ * decides who applies a step, and on such a store (PostgreSQL) no key signs before every instance
+ * can have published it (SHARED_STORE_PREPUBLISH_SECONDS), an "immediate" rotation included.
+ * A keyset the file stopped declaring is retired whole: no key signs, all stay published until
+ * their tokens have expired, then the keyset goes.
  */
 @Injectable()
 export class KeysetRotation {
@@ -41,27 +46,30 @@ export class KeysetRotation {
 
   /**
    * Manual rotation, through the scheduled path: the next key (the pending one if any, else a new
-   * one) is scheduled to start signing `prepublishSeconds` from now — at once when 0 — and the
-   * due steps are applied. Returns the key that signs from then on.
+   * one) is scheduled to start signing `prepublishSeconds` from now — at once when 0, unless
+   * instances share the store and the key was published less than the minimum before — and the
+   * due steps are applied. Returns the key that signs from then on (status `next` until then).
    */
   async rotate(name: string, options: { prepublishSeconds?: number } = {}): Promise<HeldKey> {
-    this.stored.origin(name);
+    if (this.stored.origin(name).retiredAt !== null)
+      throw Errors.conflict(
+        `keyset "${name}" is retired: the configuration file no longer declares it`,
+      );
     const kid = await this.stored.serialized(name, async () => {
-      const scheduled = await this.stored.retrying(name, async () => {
-        const { keyset, keys } = await this.stored.readOrNotFound(name);
-        const activeFrom = this.clock.now() + (options.prepublishSeconds ?? 0) * 1000;
+      const scheduled = await this.stored.changeLocked(name, async ({ keyset, keys }) => {
+        const now = this.clock.now();
         const pending = keys.find((k) => k.status === 'next');
-        try {
-          if (pending) {
-            await this.store.change(keyset, (em) =>
-              em.update(SigningKeyEntity, { id: pending.id }, { activatedAt: activeFrom }),
-            );
-            return pending.kid;
-          }
-          return await this.publishNext(keyset, keys, activeFrom);
-        } finally {
-          await this.stored.reload(name);
+        const activeFrom = Math.max(
+          now + (options.prepublishSeconds ?? 0) * 1000,
+          (pending?.createdAt ?? now) + this.minimumPrepublishSeconds * 1000,
+        );
+        if (pending) {
+          await this.store.change(keyset, (em) =>
+            em.update(SigningKeyEntity, { id: pending.id }, { activatedAt: activeFrom }),
+          );
+          return pending.kid;
         }
+        return this.publishNext(keyset, keys, activeFrom);
       });
       await this.applyDueLocked(name);
       return scheduled;
@@ -79,7 +87,12 @@ export class KeysetRotation {
   async applyAllDue(): Promise<void> {
     const now = this.clock.now();
     for (const held of this.registry.all()) {
-      if (held.origin.kind !== 'stored' || !dueStep(held.keys, held.origin.rotation, now)) continue;
+      const { origin } = held;
+      if (
+        origin.kind !== 'stored' ||
+        !dueStep(held.keys, this.applied(origin.rotation), now, origin.retiredAt)
+      )
+        continue;
       try {
         await this.stored.serialized(held.name, () => this.applyDueLocked(held.name));
       } catch (err) {
@@ -95,7 +108,12 @@ export class KeysetRotation {
     for (let step = 0; step < MAX_STEPS_PER_PASS; step++) {
       const stored = await this.store.read(name);
       if (!stored) return this.stored.reload(name);
-      const due = dueStep(stored.keys.map(timelineOf), settingsOf(stored.keyset), this.clock.now());
+      const due = dueStep(
+        stored.keys.map(timelineOf),
+        this.applied(settingsOf(stored.keyset)),
+        this.clock.now(),
+        stored.keyset.retiredAt,
+      );
       if (!due) return;
       let conflict = false;
       try {
@@ -132,7 +150,7 @@ export class KeysetRotation {
       this.logger.log(
         `published the next key of keyset "${keyset.name}" (kid ${kid}); it signs from ${new Date(step.activeFrom).toISOString()}`,
       );
-    } else {
+    } else if (step.kind === 'prune') {
       await this.store.change(keyset, async (em) => {
         for (const kid of step.kids)
           await em.delete(SigningKeyEntity, { keysetId: keyset.id, kid });
@@ -140,7 +158,68 @@ export class KeysetRotation {
       this.logger.log(
         `unpublished retired keys of keyset "${keyset.name}": ${step.kids.join(', ')}`,
       );
+    } else {
+      await this.store.delete(keyset);
+      this.logger.log(`removed retired keyset "${keyset.name}": its tokens have expired`);
     }
+  }
+
+  /**
+   * Stops a keyset signing: its current key is retired now and kept published, with every
+   * previous one, until the tokens they signed have expired (then a `remove` step deletes the
+   * keyset). A pending key signed nothing and goes at once.
+   */
+  async retire(name: string): Promise<void> {
+    await this.stored.serialized(name, () =>
+      this.stored.changeLocked(name, async ({ keyset }) => {
+        // Another instance starting with the same file retired it first: its time stands.
+        if (keyset.retiredAt !== null) return;
+        const now = this.clock.now();
+        await this.store.change(keyset, async (em) => {
+          await em.delete(SigningKeyEntity, { keysetId: keyset.id, status: 'next' });
+          await em.update(
+            SigningKeyEntity,
+            { keysetId: keyset.id, status: 'current' },
+            { status: 'previous', retiredAt: now },
+          );
+          await em.update(KeysetEntity, { id: keyset.id }, { retiredAt: now });
+        });
+      }),
+    );
+  }
+
+  /**
+   * Undoes a retirement (the file declares the keyset again, or something signs with it): its
+   * newest key signs again — still published by every instance, so none lacks it.
+   */
+  async revive(name: string, managedBy: ManagedBy): Promise<void> {
+    await this.stored.serialized(name, () =>
+      this.stored.changeLocked(name, async ({ keyset, keys }) => {
+        if (keyset.retiredAt === null) return;
+        await this.store.change(keyset, async (em) => {
+          await em.update(
+            SigningKeyEntity,
+            { id: keys[0]!.id },
+            { status: 'current', retiredAt: null },
+          );
+          await em.update(KeysetEntity, { id: keyset.id }, { retiredAt: null, managedBy });
+        });
+        this.logger.log(`keyset "${name}" signs again with kid ${keys[0]!.kid}`);
+      }),
+    );
+  }
+
+  /** Settings as applied: pre-publication never shorter than the store's minimum. */
+  private applied(settings: RotationSettings): RotationSettings {
+    return {
+      ...settings,
+      prepublishSeconds: Math.max(settings.prepublishSeconds, this.minimumPrepublishSeconds),
+    };
+  }
+
+  /** A single instance may switch keys at once; instances sharing a store may not (see above). */
+  private get minimumPrepublishSeconds(): number {
+    return this.store.sharedByInstances ? SHARED_STORE_PREPUBLISH_SECONDS : 0;
   }
 
   /** Generates a key and stores it as the keyset's `next`, to sign from `activeFrom`. */

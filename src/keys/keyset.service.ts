@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { CLOCK, type Clock } from '../common/clock';
 import { Errors } from '../common/errors';
@@ -13,7 +13,9 @@ import {
   type RotationInput,
   type RotationSettings,
 } from '../config/rotation';
+import type { ManagedBy } from '../database/columns';
 import { KeysetEntity } from '../database/keyset.entity';
+import { AuditLog } from '../logging/audit-log';
 import { ExternalKeysets } from './external-keysets';
 import { generateSigningKey } from './key-generator';
 import {
@@ -52,12 +54,12 @@ export class KeysetConflictError extends Error {
 
 /**
  * Stored keysets: the file's applied at boot (created when missing, settings brought to the
- * file's), the admin API's create, update and delete, and `sync` with what other instances sharing
- * the database did. Private keys reach the database only sealed (KeysetStore); reads go through
+ * file's; those it wrote and no longer declares retired), the admin API's create, update and
+ * delete, and `sync` with what other instances sharing the database did. Private keys reach the database only sealed (KeysetStore); reads go through
  * KeyRegistry, rotation through KeysetRotation.
  */
 @Injectable()
-export class KeysetService implements OnModuleInit {
+export class KeysetService implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger(KeysetService.name);
   private readonly referenceChecks: KeysetReferenceCheck[] = [];
 
@@ -67,6 +69,7 @@ export class KeysetService implements OnModuleInit {
     private readonly registry: KeyRegistry,
     private readonly rotation: KeysetRotation,
     private readonly external: ExternalKeysets,
+    private readonly audit: AuditLog,
     @Inject(STS_CONFIG) private readonly config: StsConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -97,33 +100,72 @@ export class KeysetService implements OnModuleInit {
     }
   }
 
-  /** Deleting a keyset is refused while a check names a user of it. */
+  /**
+   * Once every module applied its part of the file and registered its reference checks: stored
+   * keysets the file wrote and no longer declares are retired, unless something signs with them.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    const declared = new Set(this.config.file.keysets.map((keyset) => keyset.name));
+    const undeclared = this.registry
+      .all()
+      .filter(
+        ({ name, origin }) =>
+          origin.kind === 'stored' &&
+          origin.managedBy === 'file' &&
+          origin.retiredAt === null &&
+          name !== DEFAULT_KEYSET &&
+          !declared.has(name),
+      );
+    await this.audit.removeUndeclared(
+      'keyset',
+      undeclared.map(({ name }) => ({
+        name,
+        usedBy: this.usersOf(name),
+        remove: () => this.rotation.retire(name),
+      })),
+      'retire',
+    );
+  }
+
+  /** Deleting or retiring a keyset is refused while a check names a user of it. */
   addReferenceCheck(check: KeysetReferenceCheck): void {
     this.referenceChecks.push(check);
   }
 
-  /** Creates a stored keyset with its first key unless one of that name exists. */
-  async ensureKeyset(spec: KeysetSpec): Promise<void> {
+  /**
+   * Creates a stored keyset with its first key unless one of that name exists; a retired one
+   * signs again.
+   */
+  async ensureKeyset(spec: KeysetSpec, managedBy: ManagedBy = 'api'): Promise<void> {
     const held = this.registry.get(spec.name);
     if (held) {
       if (held.algorithm !== spec.algorithm) {
         throw new KeysetConflictError(spec.name, String(held.algorithm), spec.algorithm);
       }
+      if (!this.registry.canSign(spec.name)) await this.rotation.revive(spec.name, managedBy);
       return;
     }
     await this.stored.serialized(spec.name, async () => {
-      if (!this.registry.has(spec.name)) await this.insertKeyset(spec);
+      if (!this.registry.has(spec.name)) await this.insertKeyset(spec, managedBy);
     });
   }
 
-  /** A keyset declared in the file: created when missing, its settings brought to the file's. */
+  /**
+   * A keyset declared in the file: created when missing (signing again when retired), its
+   * settings brought to the file's, marked as the file's.
+   */
   private async applyDeclared(spec: KeysetSpec): Promise<void> {
-    await this.ensureKeyset(spec);
+    await this.ensureKeyset(spec, 'file');
     const origin = this.registry.get(spec.name)!.origin as StoredOrigin;
     const rotation = spec.rotation ?? DEFAULT_ROTATION;
     const rsaBits = spec.rsaBits ?? null;
-    if (origin.rsaBits === rsaBits && sameSettings(origin.rotation, rotation)) return;
-    await this.writeSettings(spec.name, rsaBits, rotation);
+    if (
+      origin.managedBy === 'file' &&
+      origin.rsaBits === rsaBits &&
+      sameSettings(origin.rotation, rotation)
+    )
+      return;
+    await this.writeSettings(spec.name, rsaBits, rotation, 'file');
   }
 
   /** A new stored keyset (admin API); 409 when the name is taken. */
@@ -132,7 +174,7 @@ export class KeysetService implements OnModuleInit {
     if (problem) throw Errors.invalidRequest(`rotation.${problem.field}: ${problem.message}`);
     await this.stored.serialized(spec.name, async () => {
       if (this.registry.has(spec.name)) throw Errors.conflict(`keyset "${spec.name}" exists`);
-      await this.insertKeyset(spec);
+      await this.insertKeyset(spec, 'api');
     });
     return this.registry.describe(spec.name);
   }
@@ -147,6 +189,7 @@ export class KeysetService implements OnModuleInit {
       name,
       update.rsaBits === undefined ? origin.rsaBits : update.rsaBits,
       rotation,
+      origin.managedBy,
     );
     return this.registry.describe(name);
   }
@@ -159,17 +202,10 @@ export class KeysetService implements OnModuleInit {
         `keyset "${DEFAULT_KEYSET}" signs for every signer without a keyset and is recreated at start-up; it cannot be deleted`,
       );
     }
-    const users = this.referenceChecks.flatMap((check) => check(name));
+    const users = this.usersOf(name);
     if (users.length > 0) throw Errors.conflict(`keyset "${name}" is used by ${users.join(', ')}`);
     await this.stored.serialized(name, () =>
-      this.stored.retrying(name, async () => {
-        const stored = await this.stored.readOrNotFound(name);
-        try {
-          await this.store.delete(stored.keyset);
-        } finally {
-          await this.stored.reload(name);
-        }
-      }),
+      this.stored.changeLocked(name, ({ keyset }) => this.store.delete(keyset)),
     );
     this.logger.log(`deleted keyset "${name}"`);
   }
@@ -192,7 +228,11 @@ export class KeysetService implements OnModuleInit {
     }
   }
 
-  private async insertKeyset(spec: KeysetSpec): Promise<void> {
+  private usersOf(keyset: string): string[] {
+    return this.referenceChecks.flatMap((check) => check(keyset));
+  }
+
+  private async insertKeyset(spec: KeysetSpec, managedBy: ManagedBy): Promise<void> {
     const generated = await generateSigningKey(spec.algorithm, spec.rsaBits ?? undefined);
     const rotation = spec.rotation ?? DEFAULT_ROTATION;
     const keyset: KeysetEntity = {
@@ -206,6 +246,8 @@ export class KeysetService implements OnModuleInit {
       maxTokenLifetime: rotation.maxTokenLifetimeSeconds,
       revision: 0,
       createdAt: this.clock.now(),
+      managedBy,
+      retiredAt: null,
     };
     try {
       await this.store.create(keyset, generated);
@@ -224,28 +266,25 @@ export class KeysetService implements OnModuleInit {
     name: string,
     rsaBits: number | null,
     rotation: RotationSettings,
+    managedBy: ManagedBy,
   ): Promise<void> {
     await this.stored.serialized(name, async () => {
-      await this.stored.retrying(name, async () => {
-        const { keyset } = await this.stored.readOrNotFound(name);
-        try {
-          await this.store.change(keyset, async (em) => {
-            await em.update(
-              KeysetEntity,
-              { id: keyset.id },
-              {
-                rsaBits,
-                retain: rotation.retain,
-                rotationPeriod: rotation.periodSeconds,
-                prepublish: rotation.prepublishSeconds,
-                maxTokenLifetime: rotation.maxTokenLifetimeSeconds,
-              },
-            );
-          });
-        } finally {
-          await this.stored.reload(name);
-        }
-      });
+      await this.stored.changeLocked(name, ({ keyset }) =>
+        this.store.change(keyset, (em) =>
+          em.update(
+            KeysetEntity,
+            { id: keyset.id },
+            {
+              rsaBits,
+              retain: rotation.retain,
+              rotationPeriod: rotation.periodSeconds,
+              prepublish: rotation.prepublishSeconds,
+              maxTokenLifetime: rotation.maxTokenLifetimeSeconds,
+              managedBy,
+            },
+          ),
+        ),
+      );
       // New settings may make a step due now (a shorter period, a smaller retain).
       await this.rotation.applyDueLocked(name);
     });

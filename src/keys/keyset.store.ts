@@ -39,6 +39,11 @@ export class KeysetStore {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
+  /** PostgreSQL is how several instances share one store; SQLite is embedded in one. */
+  get sharedByInstances(): boolean {
+    return this.dataSource.options.type === 'postgres';
+  }
+
   async read(name: string): Promise<StoredKeyset | undefined> {
     const keyset = await this.dataSource.getRepository(KeysetEntity).findOneBy({ name });
     if (!keyset) return undefined;

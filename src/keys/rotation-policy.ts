@@ -24,9 +24,25 @@ export type RotationStep =
   /** Generate the next key now and publish it; it starts signing at `activeFrom`. */
   | { kind: 'prepublish'; activeFrom: number }
   /** Previous keys neither retained by count nor possibly needed by an unexpired token. */
-  | { kind: 'prune'; kids: string[] };
+  | { kind: 'prune'; kids: string[] }
+  /** A retired keyset whose keys no unexpired token can need any more: it goes. */
+  | { kind: 'remove' };
 
 const MS = 1000;
+
+/**
+ * How often each instance syncs its keysets with the store and applies due steps
+ * (RotationScheduler's tick): a key one instance publishes is in every instance's JWKS one tick
+ * later.
+ */
+export const ROTATION_TICK_MS = 5000;
+
+/**
+ * On a store several instances share, the shortest time a key is published before it signs: one
+ * tick for every instance to load it, one more for a tick running late. Applied to manual and
+ * scheduled rotations alike, so no instance signs with a key another one does not publish yet.
+ */
+export const SHARED_STORE_PREPUBLISH_SECONDS = (2 * ROTATION_TICK_MS) / MS;
 
 /** When the keyset rotates next: the pending key's start, else current start + period. */
 export function scheduledRotationAt(
@@ -47,13 +63,17 @@ export const retentionEndsAt = (retiredAt: number, settings: RotationSettings): 
 /**
  * The next step a keyset needs at `now`, or undefined when it is up to date. A key never starts
  * signing less than `prepublish` after it was published: when the scheduler runs late, the start
- * moves later rather than the publication window shrinking.
+ * moves later rather than the publication window shrinking. A keyset retired at `retiredAt` only
+ * waits until every token its keys signed has expired.
  */
 export function dueStep(
   keys: readonly KeyTimeline[],
   settings: RotationSettings,
   now: number,
+  retiredAt: number | null = null,
 ): RotationStep | undefined {
+  if (retiredAt !== null)
+    return now >= retentionEndsAt(retiredAt, settings) ? { kind: 'remove' } : undefined;
   const next = keys.find((k) => k.status === 'next');
   if (next && next.activeFrom !== null && next.activeFrom <= now) {
     return { kind: 'promote', kid: next.kid };

@@ -1,18 +1,15 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { KeysetRotation } from './keyset-rotation';
 import { KeysetService } from './keyset.service';
-
-/**
- * How often production ticks. A due rotation happens on the first tick at or after its time; the
- * next key has been published `prepublish` before, so a few seconds late only means the previous
- * key signs a few seconds longer. It is also how soon other instances' changes are picked up.
- */
-export const ROTATION_TICK_MS = 5000;
+import { ROTATION_TICK_MS } from './rotation-policy';
 
 /**
  * Drives scheduled rotation from the injected clock: `tick()` syncs with the database (changes by
- * other instances) and applies every due step. A timer calls it in production; tests call it
- * directly after moving a ManualClock, so rotation times are exact and nothing sleeps.
+ * other instances) and applies every due step. A timer calls it every ROTATION_TICK_MS in
+ * production — a due rotation happens on the first tick at or after its time; the next key has
+ * been published `prepublish` before, so a few seconds late only means the previous key signs a
+ * few seconds longer. Tests call it directly after moving a ManualClock, so rotation times are
+ * exact and nothing sleeps.
  */
 @Injectable()
 export class RotationScheduler implements OnApplicationBootstrap, OnModuleDestroy {

@@ -94,8 +94,25 @@ export class StoredKeysets {
         revision: keyset.revision,
         rsaBits: keyset.rsaBits,
         rotation: settingsOf(keyset),
+        managedBy: keyset.managedBy,
+        retiredAt: keyset.retiredAt,
       },
       keys,
+    });
+  }
+
+  /**
+   * Reads the keyset and runs a change of it, retried when another instance changed it first;
+   * memory is reloaded from the database after every attempt. The caller holds the keyset's lock.
+   */
+  changeLocked<T>(name: string, change: (stored: StoredKeyset) => Promise<T>): Promise<T> {
+    return this.retrying(name, async () => {
+      const stored = await this.readOrNotFound(name);
+      try {
+        return await change(stored);
+      } finally {
+        await this.reload(name);
+      }
     });
   }
 

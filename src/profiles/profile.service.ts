@@ -15,12 +15,14 @@ import {
 } from '../database/profile.entity';
 import { StoreSync } from '../database/store-sync';
 import { MasterKeyRing } from '../keys/master-key';
+import { AuditLog } from '../logging/audit-log';
+import type { ManagedBy } from '../database/columns';
 import { PROFILE_SECRET_FIELDS, type Profile } from '../config/profile-parameters';
 import { validateProfile } from '../config/profile.schema';
 
 /**
- * Profiles: the file's are applied at boot (create-or-update by name), every stored one is
- * validated and held in memory; the admin API writes through `save`/`delete`, and
+ * Profiles: the file's are applied at boot (create-or-update by name) and those it wrote and no
+ * longer declares removed; every stored one is validated and held in memory; the admin API writes through `save`/`delete`, and
  * `sync` picks up what other instances sharing the database wrote.
  */
 @Injectable()
@@ -39,13 +41,20 @@ export class ProfileService implements OnModuleInit {
     private readonly storeSync: StoreSync,
     private readonly masterKeys: MasterKeyRing,
     private readonly consumers: ConsumerService,
+    private readonly audit: AuditLog,
     @Inject(STS_CONFIG) private readonly config: StsConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async onModuleInit(): Promise<void> {
     this.storeSync.register('profile and consumer', () => this.sync());
-    for (const raw of this.config.file.profiles) await this.write(raw);
+    this.consumers.addReferenceCheck((consumer) =>
+      this.list()
+        .filter((p) => [consumer.id, consumer.username].includes(p.credentials?.anonymous ?? null))
+        .map((p) => `profile "${p.name}" (its anonymous consumer)`),
+    );
+    for (const raw of this.config.file.profiles) await this.write(raw, 'file');
+    await this.removeUndeclared();
     const problems: ConfigProblem[] = [];
     const rows = await this.dataSource.getRepository(ProfileEntity).find();
     for (const row of rows) {
@@ -126,7 +135,7 @@ export class ProfileService implements OnModuleInit {
     if (!result.profile) {
       throw Errors.invalidRequest(result.problems.map((p) => `${p.path}: ${p.message}`).join('; '));
     }
-    this.hold(await this.write(raw), raw, result.profile);
+    this.hold(await this.write(raw, 'api'), raw, result.profile);
     return result.profile;
   }
 
@@ -134,6 +143,19 @@ export class ProfileService implements OnModuleInit {
     if (!this.profiles.has(name)) throw Errors.notFound(`profile "${name}"`);
     await this.dataSource.getRepository(ProfileEntity).delete({ name });
     this.forget(name);
+  }
+
+  /** Before any stored profile is validated: one the file no longer declares may not be valid any more. */
+  private async removeUndeclared(): Promise<void> {
+    const repository = this.dataSource.getRepository(ProfileEntity);
+    const declared = new Set(this.config.file.profiles.map((raw) => String(raw.name)));
+    const rows = await repository.findBy({ managedBy: 'file' });
+    await this.audit.removeUndeclared(
+      'profile',
+      rows
+        .filter((row) => !declared.has(row.name))
+        .map((row) => ({ name: row.name, remove: () => repository.delete({ name: row.name }) })),
+    );
   }
 
   private hold(row: ProfileEntity, raw: Record<string, unknown>, profile: Profile): void {
@@ -172,11 +194,15 @@ export class ProfileService implements OnModuleInit {
   }
 
   /** Upserts the profile as given (without defaults), secrets encrypted; unchanged rows stay. */
-  private async write(raw: Record<string, unknown>): Promise<ProfileEntity> {
+  private async write(raw: Record<string, unknown>, managedBy: ManagedBy): Promise<ProfileEntity> {
     const name = raw.name as string;
     const repository = this.dataSource.getRepository(ProfileEntity);
     const existing = await repository.findOneBy({ name });
-    if (existing && JSON.stringify(this.decrypt(existing)) === JSON.stringify(raw)) return existing;
+    if (
+      existing?.managedBy === managedBy &&
+      JSON.stringify(this.decrypt(existing)) === JSON.stringify(raw)
+    )
+      return existing;
     const now = this.clock.now();
     return repository.save({
       id: existing?.id ?? randomUUID(),
@@ -184,6 +210,7 @@ export class ProfileService implements OnModuleInit {
       config: JSON.stringify(this.encrypt(raw)),
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
+      managedBy,
     });
   }
 

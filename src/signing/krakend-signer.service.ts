@@ -11,6 +11,7 @@ import type { SigningAlgorithm } from '../config/algorithms';
 import { ExternalKeysets } from '../keys/external-keysets';
 import { DEFAULT_KEYSET, KeyRegistry } from '../keys/key-registry';
 import { KeysetService } from '../keys/keyset.service';
+import { AuditLog } from '../logging/audit-log';
 import { MetricsService } from '../metrics/metrics.service';
 import { marshalLikeGo } from './go-json';
 import { JwsSigner } from './jws-signer.service';
@@ -54,9 +55,9 @@ function extraCaOf(signer: SignerConfig): string | undefined {
  * KrakenD's JWT signer (krakend-jose `signer`): each top-level key listed in `keys_to_sign` whose
  * value is an object is replaced by a JWS of that object; every other key passes through.
  *
- * Signers live in the database (the file's are written there at boot, create-or-update by name)
- * and are held here resolved; `put`/`remove` (the admin API) apply to the next request, and
- * `sync` picks up changes made by other instances.
+ * Signers live in the database (the file's are written there at boot, create-or-update by name;
+ * those it wrote and no longer declares are removed) and are held here resolved; `put`/`remove`
+ * (the admin API) apply to the next request, and `sync` picks up changes made by other instances.
  */
 @Injectable()
 export class KrakendSignerService implements OnModuleInit {
@@ -72,6 +73,7 @@ export class KrakendSignerService implements OnModuleInit {
     private readonly store: SignerStore,
     private readonly storeSync: StoreSync,
     private readonly metrics: MetricsService,
+    private readonly audit: AuditLog,
     @Inject(STS_CONFIG) private readonly config: StsConfig,
   ) {}
 
@@ -79,8 +81,15 @@ export class KrakendSignerService implements OnModuleInit {
     // A file signer that cannot be resolved stops start-up, as before any request is served.
     for (const signer of this.config.file.signers) {
       this.signers.set(signer.name, await this.resolve(signer));
-      await this.store.save(signer);
+      await this.store.save(signer, 'file');
     }
+    const declared = new Set(this.config.file.signers.map((signer) => signer.name));
+    await this.audit.removeUndeclared(
+      'signer',
+      (await this.store.fileManaged())
+        .filter((name) => !declared.has(name))
+        .map((name) => ({ name, remove: () => this.store.delete(name) })),
+    );
     await this.sync();
     this.storeSync.register('signer', () => this.sync());
     this.keysets.addReferenceCheck((keyset) =>
@@ -122,7 +131,7 @@ export class KrakendSignerService implements OnModuleInit {
     } catch (err) {
       throw Errors.invalidRequest(`signer "${signer.name}" cannot sign: ${(err as Error).message}`);
     }
-    const created = await this.store.save(signer);
+    const created = await this.store.save(signer, 'api');
     this.hold(held);
     return created;
   }
@@ -218,9 +227,13 @@ export class KrakendSignerService implements OnModuleInit {
       );
       return { config, text, keyset, select: { kid: signer.kid, alg: signer.alg } };
     }
-    // A named keyset is created on first use, as Kong does with its keyset names.
-    if (!this.registry.has(keyset))
-      await this.keysets.ensureKeyset({ name: keyset, algorithm: signer.alg ?? 'RS256' });
+    // A named keyset is created on first use, as Kong does with its keyset names (a retired one
+    // signs again).
+    if (!this.registry.canSign(keyset))
+      await this.keysets.ensureKeyset({
+        name: keyset,
+        algorithm: signer.alg ?? this.registry.algorithmOf(keyset) ?? 'RS256',
+      });
     const key = this.registry.signingKey(keyset);
     if (signer.alg && signer.alg !== key.alg) {
       throw new Error(

@@ -81,7 +81,8 @@ export class ResigningService {
 
   /**
    * The key for a profile's `*_keyset` and `*_signing_algorithm`: a URL is an external private JWKS
-   * (key chosen by `alg`); a name is our keyset, created on first use (`default` when unset).
+   * (key chosen by `alg`); a name is our keyset, created on first use (`default` when unset; a
+   * retired one signs again).
    * Without an algorithm, the keyset's own current key signs (RS256 when it must be created).
    * Not finding one counts in `sts_signing_failures_total{reason="key_unavailable"}`.
    */
@@ -129,8 +130,11 @@ export class ResigningService {
       algorithm === undefined || existing === undefined || existing === algorithm
         ? base
         : `${base}-${algorithm}`;
-    if (!this.registry.has(name))
-      await this.keysets.ensureKeyset({ name, algorithm: algorithm ?? 'RS256' });
+    if (!this.registry.canSign(name))
+      await this.keysets.ensureKeyset({
+        name,
+        algorithm: algorithm ?? this.registry.algorithmOf(name) ?? 'RS256',
+      });
     return this.registry.signingKey(name, { alg: algorithm });
   }
 

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CLOCK, type Clock } from '../common/clock';
 import type { SignerConfig, SignerOptions } from '../config/file.schema';
+import type { ManagedBy } from '../database/columns';
 import { SignerEntity } from '../database/signer.entity';
 
 /** KrakenD's option names in the order they are written back out (stored, exported). */
@@ -54,15 +55,23 @@ export class SignerStore {
     }));
   }
 
+  /** Names of the signers the declarative file wrote. */
+  async fileManaged(): Promise<string[]> {
+    const rows = await this.dataSource
+      .getRepository(SignerEntity)
+      .find({ select: { name: true }, where: { managedBy: 'file' } });
+    return rows.map((row) => row.name);
+  }
+
   /** Creates or replaces by name; true when it was created. */
-  async save(signer: SignerConfig): Promise<boolean> {
+  async save(signer: SignerConfig, managedBy: ManagedBy): Promise<boolean> {
     const repository = this.dataSource.getRepository(SignerEntity);
     const now = this.clock.now();
     const existing = await repository.findOneBy({ name: signer.name });
     if (existing) {
       await repository.update(
         { id: existing.id },
-        { options: signerOptionsText(signer), updatedAt: now },
+        { options: signerOptionsText(signer), updatedAt: now, managedBy },
       );
       return false;
     }
@@ -72,6 +81,7 @@ export class SignerStore {
       options: signerOptionsText(signer),
       createdAt: now,
       updatedAt: now,
+      managedBy,
     });
     return true;
   }
