@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import type { ExportedConfig } from '../src/admin/config-export.service';
 import type { KeysetView } from '../src/admin/keysets.dto';
 import type { Page } from '../src/admin/pagination';
+import { ADMIN_PREFIXES } from '../src/admin/admin-controller.decorator';
 import { AuditLog } from '../src/logging/audit-log';
 import type { ErrorBody } from '../src/common/errors';
 import { generateSigningKey } from '../src/keys/key-generator';
@@ -27,13 +28,13 @@ const AUTH = { authorization: `Bearer ${TOKEN}` };
 const JSON_AUTH = { ...AUTH, 'content-type': 'application/json' };
 const PRIVATE_MEMBERS = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth']);
 
-/** Every admin route of the OpenAPI document, with path parameters filled in. */
+/** Every admin route of the OpenAPI document (Kong's aliases too), with path parameters filled in. */
 async function adminRoutes(sts: TestSts): Promise<{ method: string; url: string }[]> {
   const doc = (await sts.inject({ url: '/docs/json' })).json<{
     paths: Record<string, Record<string, unknown>>;
   }>();
   return Object.entries(doc.paths)
-    .filter(([path]) => path.startsWith('/admin'))
+    .filter(([path]) => ADMIN_PREFIXES.some((prefix) => path.startsWith(prefix)))
     .flatMap(([path, methods]) =>
       Object.keys(methods).map((method) => ({
         method: method.toUpperCase(),

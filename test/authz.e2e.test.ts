@@ -5,7 +5,7 @@ import { ProfileExchangeService } from '../src/upstream/profile-exchange.service
 import { startSts, verifyWithPyJwt, type InjectOptions, type TestSts } from './helpers';
 import { startIdp, type LocalIdp } from './idp';
 
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE'] as const;
 const CONSUMER_HEADERS = [
   'x-consumer-id',
   'x-consumer-custom-id',

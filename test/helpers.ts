@@ -25,7 +25,7 @@ export interface TestSts {
 }
 
 export interface InjectOptions {
-  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS' | 'TRACE';
   url: string;
   /** An array sends the header once per value. */
   headers?: Record<string, string | string[]>;

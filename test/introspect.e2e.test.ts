@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { SignJWT, generateKeyPair } from 'jose';
+import { SignJWT, createLocalJWKSet, generateKeyPair, jwtVerify, type JSONWebKeySet } from 'jose';
 import { KeyRegistry } from '../src/keys/key-registry';
 import { KeysetRotation } from '../src/keys/keyset-rotation';
 import { RotationScheduler } from '../src/keys/rotation-scheduler';
@@ -60,6 +60,21 @@ describe('POST /introspect (RFC 7662) and metadata (RFC 8414)', () => {
     assert.equal(body.active, true);
     assert.equal(body.sub, 'alice');
     assert.equal(body.scope, 'read');
+  });
+
+  it('refuses a JSON body with 415: RFC 7662 takes form parameters only', async () => {
+    const token = await mint({ sub: 'alice', exp: now() + 300 });
+    const res = await sts.inject({
+      method: 'POST',
+      url: '/introspect',
+      headers: {
+        'content-type': 'application/json',
+        authorization: basic('gateway:1', 's3cr3t/+='),
+      },
+      payload: { token },
+    });
+    assert.equal(res.statusCode, 415);
+    assert.equal(res.json<{ code: string }>().code, 'ERR_UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('authenticates with client_secret_post too', async () => {
@@ -131,6 +146,42 @@ describe('POST /introspect (RFC 7662) and metadata (RFC 8414)', () => {
       'client_secret_post',
     ]);
     assert.deepEqual(body.access_token_signing_alg_values_supported, ['ES256', 'RS256']);
+  });
+
+  it('serves issuer discovery at /.well-known/openid-configuration, true of this service only', async () => {
+    const rfc8414 = (await sts.inject({ url: '/.well-known/oauth-authorization-server' })).json<
+      Record<string, unknown>
+    >();
+    const res = await sts.inject({ url: '/.well-known/openid-configuration' });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.headers['cache-control'], 'public, max-age=300');
+    const discovery = res.json<Record<string, unknown>>();
+    assert.deepEqual({ ...discovery }, { ...rfc8414, subject_types_supported: ['public'] });
+    for (const absent of [
+      'authorization_endpoint',
+      'userinfo_endpoint',
+      'id_token_signing_alg_values_supported',
+      'scopes_supported',
+    ])
+      assert.ok(!(absent in discovery), `${absent}: no login, no ID tokens here`);
+    const pathOf = (member: string) => {
+      const url = new URL(String(discovery[member]));
+      assert.equal(url.origin, 'https://sts.example.com', member);
+      return url.pathname;
+    };
+    // Every URL it names is one this service serves (a wrong method is 405, an unknown path 404).
+    for (const member of ['jwks_uri', 'token_endpoint', 'introspection_endpoint'])
+      assert.notEqual((await sts.inject({ url: pathOf(member) })).statusCode, 404, member);
+    // An upstream configured by the issuer URL alone verifies what we mint with those keys.
+    const jwks = createLocalJWKSet(
+      (await sts.inject({ url: pathOf('jwks_uri') })).json<JSONWebKeySet>(),
+    );
+    const token = await mint({ iss: discovery.issuer, sub: 'alice', exp: now() + 300 });
+    const { payload } = await jwtVerify(token, jwks, {
+      issuer: String(discovery.issuer),
+      currentDate: new Date(clock.now()),
+    });
+    assert.equal(payload.sub, 'alice');
   });
 
   it('generates and keeps a self-signed certificate per signing key', async () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -209,6 +210,20 @@ describe('start-up', () => {
     });
     assert.match(readFileSync(join(dataDir, 'master.key'), 'utf8'), /^[A-Za-z0-9+/]{43}=\n$/);
     await app.close();
+  });
+
+  it('prints the production refusal once, as one line, and exits 1', () => {
+    const run = spawnSync(process.execPath, [join(__dirname, '..', 'src', 'main.js')], {
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', STS_DATA_DIR: tempDir() },
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 1);
+    const output = `${run.stdout}${run.stderr}`.split('\n');
+    const mentions = output.filter((line) => line.includes('STS_MASTER_KEY'));
+    assert.deepEqual(mentions, [
+      'start-up failed: NODE_ENV=production requires STS_MASTER_KEY (32 bytes, base64; `openssl rand -base64 32`) to encrypt private keys at rest',
+    ]);
+    assert.ok(!output.some((line) => line.includes('"level":50')), 'no error log line as well');
   });
 
   it('fails on an invalid config file with every problem listed', async () => {

@@ -213,7 +213,11 @@ describe('redactOutboundUrl', () => {
   it('applies to the url of a logged outbound error', () => {
     const logs = new LogCapture();
     const logger = createLogger({ level: 'info', stream: logs });
-    const err = new OutboundHttpError('answered HTTP 500', 'https://u:pa55@b.example/s?key=k3y');
+    const err = new OutboundHttpError(
+      'answered HTTP 500',
+      'https://u:pa55@b.example/s?key=k3y',
+      'http_status',
+    );
     logger.warn({ err }, 'backend failed');
     assert.equal(logs.lines[0]!.includes('k3y'), false);
     assert.equal(logs.lines[0]!.includes('pa55'), false);

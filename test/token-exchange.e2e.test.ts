@@ -230,6 +230,21 @@ describe('POST /exchange (RFC 8693) driven like a third-party OAuth client', () 
       'invalid_target',
     ],
   ];
+  it('refuses a JSON body with 415: RFC 8693 takes form parameters only', async () => {
+    const res = await fetch(`${base}/exchange`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: basic('svc-a', 'secret-a') },
+      body: JSON.stringify(await request()),
+    });
+    assert.equal(res.status, 415);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    assert.deepEqual(await res.json(), {
+      error: 'unsupported_media_type',
+      error_description: 'content type not supported here; send application/x-www-form-urlencoded',
+      code: 'ERR_UNSUPPORTED_MEDIA_TYPE',
+    });
+  });
+
   for (const [name, build, status, error] of errorCases) {
     it(`${name} → ${status} ${error}`, async () => {
       const [form, authorization] = await build();

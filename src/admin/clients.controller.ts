@@ -1,13 +1,12 @@
 import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
 } from '@nestjs/swagger';
-import { ErrorResponse } from '../openapi/schemas';
+import { ApiErrorResponse } from '../openapi/error-responses';
 import { AdminController, ApiDeclaredInFile } from './admin-controller.decorator';
 import {
   ClientCreateRequest,
@@ -38,7 +37,7 @@ export class ClientsController {
     description: 'The secret is generated unless given, and stored only as a scrypt hash.',
   })
   @ApiCreatedResponse({ type: ClientWithSecret })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'client_id taken or in the file' })
+  @ApiErrorResponse('ERR_CONFLICT', 'client "svc-a" exists', 'client_id taken or in the file')
   createClient(@Body() body: ClientCreateRequest): Promise<ClientWithSecret> {
     return this.clients.create(body);
   }

@@ -1,13 +1,12 @@
 import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
 } from '@nestjs/swagger';
-import { ErrorResponse } from '../openapi/schemas';
+import { ApiErrorResponse } from '../openapi/error-responses';
 import { AdminController, ApiDeclaredInFile } from './admin-controller.decorator';
 import {
   ConsumerCreateRequest,
@@ -40,7 +39,11 @@ export class ConsumersController {
   @Post()
   @ApiOperation({ summary: 'Create a consumer (username and/or custom_id)' })
   @ApiCreatedResponse({ type: ConsumerView })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'id, username or custom_id taken' })
+  @ApiErrorResponse(
+    'ERR_CONFLICT',
+    'a consumer with username "alice" exists',
+    'id, username or custom_id taken',
+  )
   createConsumer(@Body() body: ConsumerCreateRequest): Promise<ConsumerView> {
     return this.consumers.create(body);
   }
@@ -72,10 +75,11 @@ export class ConsumersController {
   @ApiOperation({ summary: 'Delete a consumer and its JWT credentials' })
   @ApiParam(CONSUMER)
   @ApiNoContentResponse()
-  @ApiConflictResponse({
-    type: ErrorResponse,
-    description: "Declared in the file, or a profile's anonymous consumer",
-  })
+  @ApiErrorResponse(
+    'ERR_CONFLICT',
+    'consumer "alice" is declared in the configuration file (STS_CONFIG); change it there',
+    "Declared in the file, or a profile's anonymous consumer",
+  )
   deleteConsumer(@Param('consumer') consumer: string): Promise<void> {
     return this.consumers.delete(consumer);
   }
@@ -103,7 +107,7 @@ export class ConsumersController {
   })
   @ApiParam(CONSUMER)
   @ApiCreatedResponse({ type: JwtCredentialView })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'Key taken' })
+  @ApiErrorResponse('ERR_CONFLICT', 'a JWT credential with key "alice-key" exists', 'Key taken')
   createCredential(
     @Param('consumer') consumer: string,
     @Body() body: JwtCredentialCreateRequest,

@@ -13,10 +13,9 @@ import { toRotationSettings, type RotationSettings } from '../config/rotation';
 import type { PublicJwk } from '../openapi/schemas';
 import type { RekeyResult } from './admin.dto';
 import { AuditLog } from '../logging/audit-log';
+import { isoTime } from './iso-time';
 import { assertNotInFile } from './file-ownership';
 import type { KeysetUpdateRequest, KeysetView, RotationView } from './keysets.dto';
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** Rotation settings as the file spells them (also the export's). */
 export function rotationBlock(settings: RotationSettings): RotationView {
@@ -132,18 +131,18 @@ export class KeysetsAdminService {
         ? {
             rsa_bits: keyset.stored.rsaBits,
             rotation: declaration.rotation as RotationView,
-            next_rotation_at: iso(keyset.stored.scheduledRotationAt),
-            retired_at: iso(keyset.stored.retiredAt),
+            next_rotation_at: isoTime(keyset.stored.scheduledRotationAt),
+            retired_at: isoTime(keyset.stored.retiredAt),
           }
         : { jwks_url: declaration.jwks_url, refresh: declaration.refresh as string | undefined }),
       keys: keyset.keys.map((key) => ({
         kid: key.kid,
         alg: key.alg,
         status: key.status,
-        created_at: iso(key.createdAt)!,
-        active_from: iso(key.activeFrom),
-        retired_at: iso(key.retiredAt),
-        retained_until: iso(key.retainedUntil),
+        created_at: isoTime(key.createdAt)!,
+        active_from: isoTime(key.activeFrom),
+        retired_at: isoTime(key.retiredAt),
+        retained_until: isoTime(key.retainedUntil),
         ...(key.publicJwk ? { jwk: key.publicJwk as PublicJwk } : {}),
       })),
     };

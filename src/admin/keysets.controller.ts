@@ -1,6 +1,5 @@
 import { Body, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -8,7 +7,7 @@ import {
   ApiParam,
 } from '@nestjs/swagger';
 import { KeysetConfig } from '../config/file.schema';
-import { ErrorResponse } from '../openapi/schemas';
+import { ApiErrorResponse } from '../openapi/error-responses';
 import { AdminController, ApiDeclaredInFile } from './admin-controller.decorator';
 import { KeysetPage, KeysetUpdateRequest, KeysetView, RotateQuery } from './keysets.dto';
 import { KeysetsAdminService } from './keysets-admin.service';
@@ -30,7 +29,7 @@ export class KeysetsController {
   @Post()
   @ApiOperation({ summary: 'Create a keyset (its first key is generated at once)' })
   @ApiCreatedResponse({ type: KeysetView })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'Name taken or declared in the file' })
+  @ApiErrorResponse('ERR_CONFLICT', 'keyset "edge" exists', 'Name taken or declared in the file')
   createKeyset(@Body() body: KeysetConfig): Promise<KeysetView> {
     return this.keysets.create(body);
   }
@@ -65,7 +64,11 @@ export class KeysetsController {
   })
   @ApiParam(NAME)
   @ApiNoContentResponse()
-  @ApiConflictResponse({ type: ErrorResponse, description: 'default, in use, or in the file' })
+  @ApiErrorResponse(
+    'ERR_CONFLICT',
+    'keyset "edge" is used by signer "krakend"',
+    'default, in use, or in the file',
+  )
   deleteKeyset(@Param('name') name: string): Promise<void> {
     return this.keysets.delete(name);
   }

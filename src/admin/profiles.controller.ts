@@ -1,7 +1,6 @@
 import { Body, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import {
   ApiBody,
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -9,7 +8,7 @@ import {
   ApiParam,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ErrorResponse } from '../openapi/schemas';
+import { ApiErrorResponse } from '../openapi/error-responses';
 import { AdminController, ApiDeclaredInFile } from './admin-controller.decorator';
 import { paginate, PageQuery, type Page } from './pagination';
 import { PROFILE_BODY_SCHEMA, ProfilePage, ProfileView } from './profiles.dto';
@@ -35,7 +34,7 @@ export class ProfilesController {
   })
   @ApiBody({ schema: PROFILE_BODY_SCHEMA })
   @ApiCreatedResponse({ type: ProfileView })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'Name taken or declared in the file' })
+  @ApiErrorResponse('ERR_CONFLICT', 'profile "api" exists', 'Name taken or declared in the file')
   createProfile(@Body() body: unknown): Promise<ProfileView> {
     return this.profiles.create(body);
   }

@@ -1,6 +1,5 @@
 import { Body, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import {
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -9,7 +8,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { SignerConfig } from '../config/file.schema';
-import { ErrorResponse } from '../openapi/schemas';
+import { ApiErrorResponse } from '../openapi/error-responses';
 import { AdminController, ApiDeclaredInFile } from './admin-controller.decorator';
 import { paginate, PageQuery, type Page } from './pagination';
 import { SignerPage, SignerReplacement, SignerView } from './signers.dto';
@@ -35,7 +34,7 @@ export class SignersController {
       'The signer is checked before it is stored: its keyset is created on first use, its jwk_url or jwk_local_path must load and hold the key it names.',
   })
   @ApiCreatedResponse({ type: SignerView })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'Name taken or declared in the file' })
+  @ApiErrorResponse('ERR_CONFLICT', 'signer "krakend" exists', 'Name taken or declared in the file')
   createSigner(@Body() body: SignerConfig): Promise<SignerView> {
     return this.signers.create(body);
   }

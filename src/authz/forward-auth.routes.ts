@@ -2,12 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { annotateRequest } from '../common/request-annotations';
 import type { ForwardAuthService } from './forward-auth.service';
 
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
-
 /**
  * `ANY /authz/{profile}` and `/authz/{profile}/*`, in an encapsulated Fastify context whose only
  * content-type parser ignores the body: a forwarded request is never parsed, so no content type
- * or size can make Fastify answer 400/413/415 here.
+ * or size can make Fastify answer 400/413/415 here. Every method Fastify routes is served (a
+ * gateway forwards the original one), so no method answers 404 or 405 here.
  */
 export function forwardAuthRoutes(forwardAuth: ForwardAuthService) {
   return (instance: FastifyInstance, _options: unknown, done: (err?: Error) => void): void => {
@@ -32,7 +31,7 @@ export function forwardAuthRoutes(forwardAuth: ForwardAuthService) {
       return reply.status(answer.status).headers(answer.headers).send();
     };
     for (const url of ['/authz/:profile', '/authz/:profile/*']) {
-      instance.route({ method: [...METHODS], url, handler, exposeHeadRoute: false });
+      instance.route({ method: instance.supportedMethods, url, handler, exposeHeadRoute: false });
     }
     done();
   };

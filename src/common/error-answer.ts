@@ -13,7 +13,7 @@ export const DEFAULT_REALM = 'sts';
 /** An error as the HTTP answer the catalogue says it is. */
 export interface ErrorAnswer {
   status: number;
-  /** Lower-case names: `www-authenticate`, `retry-after`. */
+  /** Lower-case names: `www-authenticate`, `retry-after`, `allow`. */
   headers: Record<string, string>;
   body: ErrorBody;
 }
@@ -36,6 +36,7 @@ export function errorAnswer(err: StsError): ErrorAnswer {
   if (challenge) headers['www-authenticate'] = challenge;
   if (err.facts.retryAfterSeconds !== undefined)
     headers['retry-after'] = String(Math.max(1, Math.ceil(err.facts.retryAfterSeconds)));
+  if (err.facts.allow) headers.allow = err.facts.allow.join(', ');
   return {
     status: entry.status,
     headers,

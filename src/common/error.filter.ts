@@ -1,8 +1,15 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  NotFoundException,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { catalogueEntry, errorAnswer } from './error-answer';
 import { Errors, StsError } from './errors';
 import { annotateRequest } from './request-annotations';
+import { RouteMethods } from './route-methods';
 
 /** Default request body limit; routes that never read the body opt out of parsing entirely. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -47,14 +54,20 @@ export function sendError(reply: FastifyReply, err: StsError): void {
 /**
  * The one global filter: known errors become their catalogue answer; anything else becomes a
  * generic 500 whose details go to the request's log (same logger and request id as its access
- * line) and never to the client. The error code becomes the access line's `outcome`.
+ * line) and never to the client. The error code becomes the access line's `outcome`. A request
+ * no route took is a 405 when its path is served with other methods.
  */
 @Catch()
 export class StsErrorFilter implements ExceptionFilter {
+  constructor(private readonly routes: RouteMethods) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
-    let error = toStsError(exception, request.routeOptions.bodyLimit);
+    let error =
+      exception instanceof NotFoundException
+        ? this.unrouted(request)
+        : toStsError(exception, request.routeOptions.bodyLimit);
     if (!error) {
       request.log.error({ err: exception }, 'unhandled error');
       error = Errors.internal();
@@ -66,5 +79,12 @@ export class StsErrorFilter implements ExceptionFilter {
     }
     annotateRequest(request, { outcome: error.code });
     sendError(http.getResponse<FastifyReply>(), error);
+  }
+
+  private unrouted(request: FastifyRequest): StsError {
+    const served = this.routes.servedMethods(request);
+    return served.length > 0 && !served.includes(request.method)
+      ? Errors.methodNotAllowed(request.method, served)
+      : Errors.notFound('route');
   }
 }

@@ -16,6 +16,7 @@ export type OAuthErrorValue =
   | 'invalid_target'
   | 'temporarily_unavailable'
   | 'not_found'
+  | 'method_not_allowed'
   | 'unauthorized'
   | 'conflict'
   | 'payload_too_large'
@@ -64,6 +65,7 @@ export const ERROR_CATALOGUE = {
   ERR_INVALID_CLIENT: { status: 401, error: 'invalid_client', expose: true, challenge: 'Basic' },
   ERR_UNAUTHORIZED: { status: 401, error: 'invalid_token', expose: true, challenge: 'Bearer' },
   ERR_NOT_FOUND: { status: 404, error: 'not_found', expose: true },
+  ERR_METHOD_NOT_ALLOWED: { status: 405, error: 'method_not_allowed', expose: true },
   ERR_CONFLICT: { status: 409, error: 'conflict', expose: true },
   ERR_PAYLOAD_TOO_LARGE: { status: 413, error: 'payload_too_large', expose: true },
   ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, error: 'unsupported_media_type', expose: true },
@@ -97,6 +99,8 @@ export interface ErrorFacts {
   readonly unchallenged?: boolean;
   /** When to try again (`Retry-After`). */
   readonly retryAfterSeconds?: number;
+  /** The methods the path does serve (`Allow`, RFC 9110 §10.2.1). */
+  readonly allow?: readonly string[];
 }
 
 export class StsError extends Error {
@@ -135,14 +139,19 @@ export const Errors = {
   invalidRequest: (description: string, cause?: unknown) =>
     new StsError('ERR_INVALID_REQUEST', description, {}, { cause }),
   notFound: (what: string) => new StsError('ERR_NOT_FOUND', `${what} not found`),
+  methodNotAllowed: (method: string, allow: readonly string[]) =>
+    new StsError(
+      'ERR_METHOD_NOT_ALLOWED',
+      `${method} is not served here; use ${allow.join(', ')}`,
+      {
+        allow,
+      },
+    ),
   conflict: (description: string) => new StsError('ERR_CONFLICT', description),
   payloadTooLarge: (limit: number) =>
     new StsError('ERR_PAYLOAD_TOO_LARGE', `request body exceeds ${limit} bytes`),
-  unsupportedMediaType: () =>
-    new StsError(
-      'ERR_UNSUPPORTED_MEDIA_TYPE',
-      'content type not supported here; send application/json',
-    ),
+  unsupportedMediaType: (expected = 'application/json') =>
+    new StsError('ERR_UNSUPPORTED_MEDIA_TYPE', `content type not supported here; send ${expected}`),
   badGateway: (description: string, cause?: unknown) =>
     new StsError('ERR_BAD_GATEWAY', description, {}, { cause }),
   /** A bearer-protected route (admin API, metrics) without the right token. */

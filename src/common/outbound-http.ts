@@ -38,10 +38,21 @@ export interface OutboundResponse {
   body: Buffer;
 }
 
+/** Why an outbound call failed, by kind: how failures are counted for operators. */
+export type OutboundFailure =
+  | 'url_refused'
+  | 'timeout'
+  | 'network'
+  | 'pin_mismatch'
+  | 'too_large'
+  | 'http_status'
+  | 'invalid_json';
+
 export class OutboundHttpError extends Error {
   constructor(
     message: string,
     readonly url: string,
+    readonly reason: OutboundFailure,
     options?: { cause?: unknown },
   ) {
     super(message, options);
@@ -136,15 +147,16 @@ export class OutboundHttp {
     try {
       url = new URL(rawUrl);
     } catch (cause) {
-      throw new OutboundHttpError('not a valid URL', rawUrl, { cause });
+      throw new OutboundHttpError('not a valid URL', rawUrl, 'url_refused', { cause });
     }
     if (url.protocol === 'https:') return url;
     if (url.protocol !== 'http:')
-      throw new OutboundHttpError('only http(s) URLs are allowed', rawUrl);
+      throw new OutboundHttpError('only http(s) URLs are allowed', rawUrl, 'url_refused');
     if (allowHttp || this.options.allowInsecureHttp || isLoopbackHost(url.hostname)) return url;
     throw new OutboundHttpError(
       'plain http is only allowed to loopback hosts (set STS_ALLOW_INSECURE_HTTP=true to lift this)',
       rawUrl,
+      'url_refused',
     );
   }
 
@@ -184,7 +196,7 @@ export class OutboundHttp {
       const length = Number(res.headers['content-length'] ?? 0);
       if (length > maxBytes) {
         res.body.destroy();
-        throw new OutboundHttpError(`response larger than ${maxBytes} bytes`, req.url);
+        throw new OutboundHttpError(`response larger than ${maxBytes} bytes`, req.url, 'too_large');
       }
       const chunks: Buffer[] = [];
       let size = 0;
@@ -192,7 +204,11 @@ export class OutboundHttp {
         size += (chunk as Buffer).length;
         if (size > maxBytes) {
           res.body.destroy();
-          throw new OutboundHttpError(`response larger than ${maxBytes} bytes`, req.url);
+          throw new OutboundHttpError(
+            `response larger than ${maxBytes} bytes`,
+            req.url,
+            'too_large',
+          );
         }
         chunks.push(chunk as Buffer);
       }
@@ -204,12 +220,11 @@ export class OutboundHttp {
       };
     } catch (err) {
       if (err instanceof OutboundHttpError) throw err;
-      const reason = signal.aborted
-        ? 'timed out'
-        : refusedByPins(err)
-          ? PIN_MISMATCH
-          : 'request failed';
-      throw new OutboundHttpError(reason, req.url, { cause: err });
+      if (signal.aborted)
+        throw new OutboundHttpError('timed out', req.url, 'timeout', { cause: err });
+      if (refusedByPins(err))
+        throw new OutboundHttpError(PIN_MISMATCH, req.url, 'pin_mismatch', { cause: err });
+      throw new OutboundHttpError('request failed', req.url, 'network', { cause: err });
     }
   }
 
@@ -217,12 +232,12 @@ export class OutboundHttp {
   async fetchJson(req: OutboundRequest): Promise<unknown> {
     const res = await this.fetch(req);
     if (res.status < 200 || res.status > 299) {
-      throw new OutboundHttpError(`answered HTTP ${res.status}`, req.url);
+      throw new OutboundHttpError(`answered HTTP ${res.status}`, req.url, 'http_status');
     }
     try {
       return JSON.parse(res.body.toString('utf8')) as unknown;
     } catch (cause) {
-      throw new OutboundHttpError('answer is not valid JSON', req.url, { cause });
+      throw new OutboundHttpError('answer is not valid JSON', req.url, 'invalid_json', { cause });
     }
   }
 

@@ -1,21 +1,18 @@
 import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBody,
-  ApiForbiddenResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiProperty,
   ApiPropertyOptional,
-  ApiServiceUnavailableResponse,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { validatedBody } from '../common/validated-body';
 import { annotateRequest } from '../common/request-annotations';
-import { ErrorResponse } from '../openapi/schemas';
 import type { TokenRequest } from '../verification/types';
+import { ApiErrorResponse, ApiTokenEndpoint } from '../openapi/error-responses';
 import { ExchangeRequestDto } from './exchange-request.dto';
 import {
   ProfileExchangeService,
@@ -78,11 +75,14 @@ export class ProfileExchangeController {
       'Tokens come from the headers/query/cookies the profile names, or from a JSON body `{access_token, channel_token, request: {method, uri, body_sha256}}`. Any non-JSON body is taken as the upstream request body itself (Optum `payloadhash`). `headers` is the complete set of upstream headers to apply.',
   })
   @ApiParam({ name: 'profile', example: 'api' })
+  @ApiTokenEndpoint()
   @ApiBody({ type: ExchangeRequestDto, required: false })
   @ApiOkResponse({ type: ExchangeResponse })
-  @ApiUnauthorizedResponse({ type: ErrorResponse })
-  @ApiForbiddenResponse({ type: ErrorResponse })
-  @ApiServiceUnavailableResponse({ type: ErrorResponse })
+  @ApiErrorResponse(
+    'ERR_INVALID_REQUEST',
+    'access_token: access_token must be a string',
+    'A JSON body of the wrong shape',
+  )
   async exchangeProfile(
     @Param('profile') profile: string,
     @Req() request: FastifyRequest,

@@ -1,19 +1,11 @@
-import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBasicAuth,
-  ApiBody,
-  ApiConsumes,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { Body, Controller, Headers, HttpCode, Post, UseGuards, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientAuthenticator } from '../clients/client-authenticator';
+import { FormBodyGuard } from '../common/body-type.guards';
 import { RateLimited } from '../limits/rate-limit';
 import { annotateRequest } from '../common/request-annotations';
-import { ErrorResponse } from '../openapi/schemas';
+import { ApiErrorResponse, ApiOAuthEndpoint } from '../openapi/error-responses';
 import { TokenExchangeService, type TokenExchangeResponse } from './token-exchange.service';
 import { TOKEN_EXCHANGE_GRANT, TOKEN_TYPES } from './token-types';
 
@@ -28,9 +20,13 @@ export class TokenExchangeController {
 
   @Post()
   @HttpCode(200)
-  @ApiOperation({ summary: 'RFC 8693 token exchange (client-authenticated, form-encoded)' })
-  @ApiBasicAuth()
-  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiOperation({
+    summary: 'RFC 8693 token exchange (client-authenticated, form-encoded)',
+    description:
+      'A client of the `clients` section exchanges a subject token, verified by the client’s profile, for an RFC 9068 `at+jwt` signed by this service: `audience`/`resource` within the client’s audiences, `scope` narrowing only, `actor_token` into `act`. Form parameters only (any other body type is 415). Client authentication: HTTP Basic (client_secret_basic) or `client_id` and `client_secret` form fields (client_secret_post). Answers as RFC 8693 §2.2, errors as RFC 6749 §5.2, both with `Cache-Control: no-store`.',
+  })
+  @UseGuards(FormBodyGuard)
+  @ApiOAuthEndpoint()
   @ApiBody({
     schema: {
       type: 'object',
@@ -62,8 +58,11 @@ export class TokenExchangeController {
       },
     },
   })
-  @ApiBadRequestResponse({ type: ErrorResponse })
-  @ApiUnauthorizedResponse({ type: ErrorResponse })
+  @ApiErrorResponse(
+    'ERR_INVALID_REQUEST',
+    'grant_type is required',
+    'invalid_request, invalid_grant, invalid_scope, invalid_target, unauthorized_client or unsupported_grant_type (RFC 6749 §5.2, RFC 8693 §2.2.2)',
+  )
   async tokenExchange(
     @Headers('authorization') authorization: string | undefined,
     @Body() body: unknown,

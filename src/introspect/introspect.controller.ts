@@ -1,19 +1,11 @@
-import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBasicAuth,
-  ApiBody,
-  ApiConsumes,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { Body, Controller, Headers, HttpCode, Post, UseGuards, Res } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Errors } from '../common/errors';
 import { ClientAuthenticator } from '../clients/client-authenticator';
+import { FormBodyGuard } from '../common/body-type.guards';
 import { RateLimited } from '../limits/rate-limit';
-import { ErrorResponse } from '../openapi/schemas';
+import { ApiErrorResponse, ApiOAuthEndpoint } from '../openapi/error-responses';
 import {
   TokenIntrospectionService,
   type IntrospectionResponse,
@@ -32,9 +24,11 @@ export class IntrospectController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'RFC 7662 introspection of tokens this service issued (client-authenticated)',
+    description:
+      'Active, with the token’s claims, only when it is signed by a key this service still holds (current, pre-published or retained) and has not expired; anything else is exactly `{"active": false}`. Form parameters only (any other body type is 415). Client authentication as on /exchange: HTTP Basic (client_secret_basic) or `client_id` and `client_secret` form fields (client_secret_post). `Cache-Control: no-store`.',
   })
-  @ApiBasicAuth()
-  @ApiConsumes('application/x-www-form-urlencoded')
+  @UseGuards(FormBodyGuard)
+  @ApiOAuthEndpoint()
   @ApiBody({
     schema: {
       type: 'object',
@@ -54,8 +48,7 @@ export class IntrospectController {
       additionalProperties: true,
     },
   })
-  @ApiBadRequestResponse({ type: ErrorResponse })
-  @ApiUnauthorizedResponse({ type: ErrorResponse })
+  @ApiErrorResponse('ERR_INVALID_REQUEST', 'token is required', 'No token parameter')
   async introspect(
     @Headers('authorization') authorization: string | undefined,
     @Body() body: unknown,

@@ -1,13 +1,8 @@
 import { Controller, Get, Headers, Param, Res } from '@nestjs/common';
-import {
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ErrorResponse, JwksResponse } from '../openapi/schemas';
+import { ApiErrorResponse } from '../openapi/error-responses';
+import { JwksResponse } from '../openapi/schemas';
 import { JWKS_MAX_AGE_SECONDS, JwksService, matchesEtag, type JwksDocument } from './jwks.service';
 
 @ApiTags('jwks')
@@ -41,7 +36,7 @@ export class JwksController {
   @ApiOperation({ summary: "One keyset's public JWKS" })
   @ApiParam({ name: 'keyset', example: 'default' })
   @ApiOkResponse({ type: JwksResponse })
-  @ApiNotFoundResponse({ type: ErrorResponse })
+  @ApiErrorResponse('ERR_NOT_FOUND', 'keyset "edge" not found', 'Unknown keyset')
   keysetJwks(
     @Param('keyset') keyset: string,
     @Headers('if-none-match') ifNoneMatch: string | undefined,

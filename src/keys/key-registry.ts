@@ -22,6 +22,7 @@ export interface HeldKey extends SigningKey {
 export interface StoredOrigin {
   kind: 'stored';
   id: string;
+  createdAt: number;
   revision: number;
   rsaBits: number | null;
   rotation: RotationSettings;
@@ -51,6 +52,8 @@ export interface KeysetDescription {
   name: string;
   algorithm: SigningAlgorithm | undefined;
   stored?: {
+    id: string;
+    createdAt: number;
     rsaBits: number | null;
     rotation: RotationSettings;
     scheduledRotationAt: number | null;
@@ -222,6 +225,8 @@ function describeHeld(set: HeldKeyset): KeysetDescription {
     ...(origin.kind === 'stored'
       ? {
           stored: {
+            id: origin.id,
+            createdAt: origin.createdAt,
             rsaBits: origin.rsaBits,
             rotation: origin.rotation,
             scheduledRotationAt: scheduledRotationAt(set.keys, origin.rotation),

@@ -90,6 +90,7 @@ export class StoredKeysets {
       origin: {
         kind: 'stored',
         id: keyset.id,
+        createdAt: keyset.createdAt,
         revision: keyset.revision,
         rsaBits: keyset.rsaBits,
         rotation: settingsOf(keyset),

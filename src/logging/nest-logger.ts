@@ -4,6 +4,12 @@ import type { Logger } from 'pino';
 type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 /**
+ * Nest logs an error of its initialisation under this context before rethrowing it (we run with
+ * `abortOnError: false`); createApp()'s caller reports that error, so it is not logged twice.
+ */
+const RETHROWN_CONTEXT = 'ExceptionHandler';
+
+/**
  * Nest's framework and `new Logger(Context)` messages as pino lines with a `context` field, so
  * start-up, rotation and error logs share the request log's format and destination.
  */
@@ -34,6 +40,7 @@ export class PinoNestLogger implements LoggerService {
     if (!this.logger.isLevelEnabled(level)) return;
     const strings = params.filter((p): p is string => typeof p === 'string');
     const context = strings.length > 0 ? strings[strings.length - 1] : undefined;
+    if (context === RETHROWN_CONTEXT) return;
     const stack = level === 'error' && strings.length > 1 ? strings[0] : undefined;
     const fields: Record<string, unknown> = { context };
     if (stack) fields.stack = stack;

@@ -18,6 +18,15 @@ class AuthorizationServerMetadata {
   access_token_signing_alg_values_supported!: string[];
 }
 
+class OpenIdConfiguration extends AuthorizationServerMetadata {
+  @ApiProperty({
+    type: [String],
+    example: ['public'],
+    description: 'Tokens keep their subject: every client sees the same `sub`',
+  })
+  subject_types_supported!: string[];
+}
+
 const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
 
 @ApiTags('metadata')
@@ -47,5 +56,23 @@ export class MetadataController {
         ...new Set(this.keysets.list().flatMap((set) => set.keys.map((k) => k.alg))),
       ].sort(),
     };
+  }
+
+  /**
+   * What libraries that find an issuer's keys from its URL read (Spring `issuer-uri`, ASP.NET
+   * `Authority`, openid-client, express-oauth2-jwt-bearer): the RFC 8414 document plus the one
+   * OpenID field that is true here. This service is no OpenID Provider (no login, no ID tokens),
+   * so `authorization_endpoint` and `id_token_signing_alg_values_supported` are absent.
+   */
+  @Get('.well-known/openid-configuration')
+  @Header('cache-control', 'public, max-age=300')
+  @ApiOperation({
+    summary: 'Issuer discovery (OpenID Connect Discovery 1.0 location)',
+    description:
+      'The RFC 8414 document plus `subject_types_supported`, for libraries configured with the issuer URL alone. No `authorization_endpoint` or ID-token fields: there is no login and there are no ID tokens.',
+  })
+  @ApiOkResponse({ type: OpenIdConfiguration })
+  openIdConfiguration(): OpenIdConfiguration {
+    return { ...this.authorizationServerMetadata(), subject_types_supported: ['public'] };
   }
 }

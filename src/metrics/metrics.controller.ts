@@ -1,14 +1,8 @@
 import { Controller, Get, Res, UseGuards } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ErrorResponse } from '../openapi/schemas';
+import { ApiErrorResponse } from '../openapi/error-responses';
+import { ApiAuth } from '../openapi/security';
 import { MetricsService } from './metrics.service';
 import { MetricsTokenGuard } from './metrics-token.guard';
 
@@ -24,10 +18,14 @@ export class MetricsController {
     description:
       'Requires `Authorization: Bearer $STS_METRICS_TOKEN` when that variable is set; open otherwise.',
   })
-  @ApiBearerAuth()
+  @ApiAuth('metrics', { optional: true })
   @ApiProduces('text/plain')
   @ApiOkResponse({ schema: { type: 'string' } })
-  @ApiUnauthorizedResponse({ type: ErrorResponse })
+  @ApiErrorResponse(
+    'ERR_UNAUTHORIZED',
+    'a bearer token is required',
+    'STS_METRICS_TOKEN is set and the request lacks it',
+  )
   async metrics(@Res() reply: FastifyReply): Promise<void> {
     const body = await this.registry.render();
     void reply

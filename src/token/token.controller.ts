@@ -1,18 +1,9 @@
 import { Body, Controller, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBody,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiTags,
-  ApiUnsupportedMediaTypeResponse,
-} from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { JsonBodyGuard } from '../common/json-body.guard';
+import { JsonBodyGuard } from '../common/body-type.guards';
 import { annotateRequest } from '../common/request-annotations';
-import { ErrorResponse } from '../openapi/schemas';
+import { ApiErrorResponse } from '../openapi/error-responses';
 import { KrakendSignerService, type JsonObject } from '../signing/krakend-signer.service';
 
 const EXAMPLE = {
@@ -42,9 +33,13 @@ export class TokenController {
   @ApiParam({ name: 'signer', example: 'krakend' })
   @ApiBody({ schema: { type: 'object', additionalProperties: true, example: EXAMPLE } })
   @ApiOkResponse({ schema: { type: 'object', additionalProperties: true } })
-  @ApiBadRequestResponse({ type: ErrorResponse })
-  @ApiNotFoundResponse({ type: ErrorResponse })
-  @ApiUnsupportedMediaTypeResponse({ type: ErrorResponse })
+  @ApiErrorResponse('ERR_INVALID_REQUEST', 'request body must be a JSON object', 'Invalid body')
+  @ApiErrorResponse('ERR_NOT_FOUND', 'signer "krakend" not found', 'Unknown signer')
+  @ApiErrorResponse(
+    'ERR_UNSUPPORTED_MEDIA_TYPE',
+    'content type not supported here; send application/json',
+    'Not JSON',
+  )
   sign(
     @Param('signer') signer: string,
     @Body() body: unknown,

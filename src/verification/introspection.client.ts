@@ -6,6 +6,7 @@ import { OutboundHttp } from '../common/outbound-http';
 import { redactOutboundUrl } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { expiryOf, type Claims } from './claim-checks';
+import { FetchHistory, type FetchSummary } from './fetch-history';
 import type { ClaimPath } from '../config/profile-parameters';
 import { Rejections } from './rejections';
 
@@ -25,6 +26,7 @@ export interface IntrospectionTarget {
 }
 
 interface CachedResult {
+  endpoint: string;
   result: Claims;
   /** Until then the result is used without asking again. */
   freshUntil: number;
@@ -56,6 +58,7 @@ export class IntrospectionClient {
   private readonly logger = new Logger(IntrospectionClient.name);
   private readonly cache = new LRUCache<string, CachedResult>({ max: CACHE_ENTRIES });
   private readonly inFlight = new Map<string, Promise<Claims>>();
+  private readonly histories = new Map<string, FetchHistory>();
 
   constructor(
     private readonly http: OutboundHttp,
@@ -104,13 +107,26 @@ export class IntrospectionClient {
       this.cache.delete(key);
       throw Rejections.invalid('token is not active');
     }
-    if (target.cache) this.remember(key, answer, target.expiryClaim);
+    if (target.cache) this.remember(key, target, answer);
     return answer;
   }
 
-  private remember(key: string, result: Claims, expiryClaim: ClaimPath): void {
+  /** An endpoint's calls and how many of its results are cached, for operators. */
+  status(endpoint: string): { cachedResults: number; calls: FetchSummary } {
+    let cachedResults = 0;
+    for (const entry of this.cache.values()) if (entry.endpoint === endpoint) cachedResults++;
+    return { cachedResults, calls: this.historyOf(endpoint).current };
+  }
+
+  private historyOf(endpoint: string): FetchHistory {
+    let history = this.histories.get(endpoint);
+    if (!history) this.histories.set(endpoint, (history = new FetchHistory()));
+    return history;
+  }
+
+  private remember(key: string, target: IntrospectionTarget, result: Claims): void {
     const now = this.clock.now();
-    const exp = expiryOf(result, expiryClaim);
+    const exp = expiryOf(result, target.expiryClaim);
     const expiresAt =
       exp !== undefined
         ? exp * 1000
@@ -119,16 +135,25 @@ export class IntrospectionClient {
           : undefined;
     const freshUntil = Math.min(now + INTROSPECTION_FRESH_SECONDS * 1000, expiresAt ?? Infinity);
     if (freshUntil <= now) return;
-    this.cache.set(key, { result, freshUntil, validUntil: expiresAt ?? freshUntil });
+    this.cache.set(key, {
+      endpoint: target.endpoint,
+      result,
+      freshUntil,
+      validUntil: expiresAt ?? freshUntil,
+    });
   }
 
   /** One request to the endpoint: counted as a `call`, and as a `failure` when it fails. */
   private async call(target: IntrospectionTarget, token: string): Promise<Claims> {
     this.metrics.introspection(target.endpoint, 'call');
+    const history = this.historyOf(target.endpoint);
     try {
-      return await this.post(target, token);
+      const answer = await this.post(target, token);
+      history.succeeded(this.clock.now());
+      return answer;
     } catch (err) {
       this.metrics.introspection(target.endpoint, 'failure');
+      history.failed(this.clock.now(), err, 'invalid_answer');
       throw err;
     }
   }

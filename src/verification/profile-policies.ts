@@ -24,9 +24,14 @@ export class ProfilePolicies implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    for (const profile of this.profiles.list()) this.of(profile);
+    this.list();
     // A failing IdP is logged and retried on use; it never stops start-up.
     await this.jwks.warm();
+  }
+
+  /** The policies of every profile there is now. */
+  list(): CompiledProfile[] {
+    return this.profiles.list().map((profile) => this.of(profile));
   }
 
   /** The policies of a profile; 404 when there is none of that name. */

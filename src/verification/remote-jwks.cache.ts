@@ -16,6 +16,7 @@ import { STS_CONFIG, type StsConfig } from '../config/config';
 import { isHmac } from '../config/algorithms';
 import { redactOutboundUrl } from '../logging/logger';
 import { MetricsService } from '../metrics/metrics.service';
+import { FetchHistory, type FetchSummary } from './fetch-history';
 import { verifyJws, type VerificationKey, type VerifiedJws } from './jws-verification';
 import { Rejections } from './rejections';
 import { deepFreeze } from '../common/freeze';
@@ -28,6 +29,20 @@ export interface JwksSource {
   password?: string | null;
   /** `*_jwks_uri_rotate_period`: refetch at least this often; 0 = the cache max age only. */
   rotatePeriodSeconds?: number;
+}
+
+/** A key set as an operator sees it: the keys it holds (never their material) and its fetches. */
+export interface RemoteJwksStatus {
+  uri: string;
+  /** Fetched with Basic credentials. */
+  authenticated: boolean;
+  keys: { kid: string | undefined; kty: string | undefined; alg: string | undefined }[];
+  /**
+   * When the set is due: the first token verified from then on fetches it again (an unknown `kid`
+   * may fetch sooner, once per cooldown). Before a first success: when the next try may start.
+   */
+  nextRefreshAt: number | null;
+  fetches: FetchSummary;
 }
 
 export interface RemoteJwksOptions {
@@ -66,6 +81,7 @@ export class RemoteJwks {
    * due for a refresh, so a key the IdP withdrew stops verifying as soon as it would without it.
    */
   private verified = new LRUCache<string, VerifiedJws>({ max: VERIFIED_ENTRIES });
+  private readonly history = new FetchHistory();
 
   constructor(
     readonly options: RemoteJwksOptions,
@@ -78,6 +94,26 @@ export class RemoteJwks {
   /** A set was fetched at least once (it may be stale since: the last good set stays in use). */
   get warmed(): boolean {
     return this.local !== undefined;
+  }
+
+  status(): RemoteJwksStatus {
+    const { maxAgeMs, cooldownMs } = this.options;
+    return {
+      uri: this.options.uri,
+      authenticated: this.options.headers.authorization !== undefined,
+      keys: (this.document?.keys ?? []).map((jwk) => ({
+        kid: jwk.kid,
+        kty: jwk.kty,
+        alg: jwk.alg,
+      })),
+      nextRefreshAt:
+        this.fetchedAt !== undefined
+          ? this.fetchedAt + maxAgeMs
+          : this.attemptedAt !== undefined
+            ? this.attemptedAt + cooldownMs
+            : null,
+      fetches: this.history.current,
+    };
   }
 
   /**
@@ -145,9 +181,12 @@ export class RemoteJwks {
         this.hmacKeys = new Map();
         this.verified.clear();
         this.fetchedAt = this.clock.now();
+        this.history.succeeded(this.fetchedAt);
       })
       .catch((err: Error) => {
         this.metrics.remoteJwksFetch(this.options.uri, false);
+        // What is not the transport's is the answer: not a key set jose can use.
+        this.history.failed(this.clock.now(), err, 'invalid_jwks');
         const cause = err.cause instanceof Error ? ` (${err.cause.message})` : '';
         this.logger.warn(
           `JWKS ${redactOutboundUrl(this.options.uri)}: ${err.message}${cause}${this.local ? '; keeping the last good keys' : ''}`,

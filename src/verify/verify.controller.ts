@@ -1,23 +1,11 @@
 import { Body, Controller, Header, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBody,
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-  ApiUnauthorizedResponse,
-  ApiUnsupportedMediaTypeResponse,
-} from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Errors } from '../common/errors';
-import { JsonBodyGuard } from '../common/json-body.guard';
+import { JsonBodyGuard } from '../common/body-type.guards';
 import { annotateRequest } from '../common/request-annotations';
-import { ErrorResponse } from '../openapi/schemas';
 import { VerificationService } from '../verification/verification.service';
+import { ApiErrorResponse, ApiTokenEndpoint } from '../openapi/error-responses';
 import { toVerifyResponse, VerifyRequest, VerifyResponse } from './verify.dto';
 
 @ApiTags('verify')
@@ -35,14 +23,15 @@ export class VerifyController {
       'Tokens are read from the headers the profile names (Authorization by default), the Kong JWT query parameters and cookies, or the JSON body. Two different tokens for one slot are rejected. Failures answer 401/403 with WWW-Authenticate, or 503 with Retry-After when the identity provider is down and nothing valid is cached.',
   })
   @ApiParam({ name: 'profile', example: 'api' })
+  @ApiTokenEndpoint()
   @ApiBody({ type: VerifyRequest, required: false })
   @ApiOkResponse({ type: VerifyResponse })
-  @ApiBadRequestResponse({ type: ErrorResponse })
-  @ApiUnauthorizedResponse({ type: ErrorResponse })
-  @ApiForbiddenResponse({ type: ErrorResponse })
-  @ApiNotFoundResponse({ type: ErrorResponse })
-  @ApiUnsupportedMediaTypeResponse({ type: ErrorResponse })
-  @ApiServiceUnavailableResponse({ type: ErrorResponse })
+  @ApiErrorResponse('ERR_INVALID_REQUEST', 'request body must be a JSON object', 'Invalid body')
+  @ApiErrorResponse(
+    'ERR_UNSUPPORTED_MEDIA_TYPE',
+    'content type not supported here; send application/json',
+    'A body that is not JSON',
+  )
   async verify(
     @Param('profile') profile: string,
     @Req() request: FastifyRequest,
