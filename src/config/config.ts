@@ -56,6 +56,9 @@ export interface VerificationSettings {
   readonly jwksCooldownSeconds: number;
   readonly jwksTimeoutMs: number;
   readonly maxTokenBytes: number;
+  /** The verified-token cache: entries at most (0 = off) and the longest life of one. */
+  readonly verifyCacheMax: number;
+  readonly verifyCacheTtlSeconds: number;
 }
 
 const ENV_KEYS = [
@@ -79,6 +82,8 @@ const ENV_KEYS = [
   'STS_JWKS_COOLDOWN',
   'STS_JWKS_TIMEOUT_MS',
   'STS_MAX_TOKEN_BYTES',
+  'STS_VERIFY_CACHE_MAX',
+  'STS_VERIFY_CACHE_TTL',
   'OTEL_EXPORTER_OTLP_ENDPOINT',
   'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
   'OTEL_SERVICE_NAME',
@@ -276,6 +281,8 @@ export function loadConfig(environment: Environment = process.env): StsConfig {
       jwksCooldownSeconds: parseDurationSeconds(env.value.STS_JWKS_COOLDOWN)!,
       jwksTimeoutMs: env.value.STS_JWKS_TIMEOUT_MS,
       maxTokenBytes: env.value.STS_MAX_TOKEN_BYTES,
+      verifyCacheMax: env.value.STS_VERIFY_CACHE_MAX,
+      verifyCacheTtlSeconds: parseDurationSeconds(env.value.STS_VERIFY_CACHE_TTL)!,
     },
     tracing: tracingSettings(env.value),
   });

@@ -79,6 +79,15 @@ export class EnvironmentVariables {
   @Min(256)
   @Max(65536)
   STS_MAX_TOKEN_BYTES: number = 8192;
+  /** Tokens whose signature verified, kept to skip the check when they come again; 0 = off. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  STS_VERIFY_CACHE_MAX: number = 10_000;
+  /** Longest life of a verified-token entry (never beyond the token's `exp`). */
+  @IsOptional() @IsDuration() STS_VERIFY_CACHE_TTL: string = '5m';
 
   // OpenTelemetry's standard variables (see config/tracing.ts): tracing is on when an endpoint is set.
   /** OTLP/HTTP base URL; traces go to `<url>/v1/traces`. */

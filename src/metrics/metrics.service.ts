@@ -56,6 +56,17 @@ export class MetricsService {
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
+  private readonly verifyCacheLookups = new Counter({
+    name: 'sts_verify_cache_requests_total',
+    help: 'Lookups in the cache of verified tokens, by result (hit or miss)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  /** Bound once: the verified-token cache is asked on every token-endpoint request. */
+  private readonly verifyCacheResults = {
+    hit: this.verifyCacheLookups.labels({ result: 'hit' }),
+    miss: this.verifyCacheLookups.labels({ result: 'miss' }),
+  };
   private readonly remoteJwksFetches = new Counter({
     name: 'sts_remote_jwks_fetches_total',
     help: 'Fetches of identity-provider JWKS, by URI and result (ok or failure)',
@@ -84,11 +95,13 @@ export class MetricsService {
   });
 
   private exchangeCacheSize: () => number = () => 0;
+  private verifyCacheSize: () => number = () => 0;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // Present at 0 from the start, so increase() sees the first failure.
     for (const reason of SIGNING_FAILURE_REASONS) this.signingFailures.inc({ reason }, 0);
+    for (const child of Object.values(this.verifyCacheResults)) child.inc(0);
     const cacheSize = () => this.exchangeCacheSize();
     new Gauge({
       name: 'sts_exchange_cache_entries',
@@ -96,6 +109,15 @@ export class MetricsService {
       registers: [this.registry],
       collect() {
         this.set(cacheSize());
+      },
+    });
+    const verifiedSize = () => this.verifyCacheSize();
+    new Gauge({
+      name: 'sts_verify_cache_entries',
+      help: 'Verified tokens currently cached',
+      registers: [this.registry],
+      collect() {
+        this.set(verifiedSize());
       },
     });
   }
@@ -121,6 +143,15 @@ export class MetricsService {
 
   exchangeCache(result: ExchangeCacheResult): void {
     this.exchangeCacheLookups.inc({ result });
+  }
+
+  verifyCache(result: 'hit' | 'miss'): void {
+    this.verifyCacheResults[result].inc();
+  }
+
+  /** The verified-token cache reports its size at scrape time through this callback. */
+  setVerifyCacheSizeSource(size: () => number): void {
+    this.verifyCacheSize = size;
   }
 
   /** The exchange cache reports its size at scrape time through this callback. */

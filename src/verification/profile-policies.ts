@@ -4,6 +4,7 @@ import type { Profile } from '../config/profile-parameters';
 import { ProfileService } from '../profiles/profile.service';
 import { compileProfile, type CompiledProfile } from './profile.compiler';
 import { IDP_JWKS_PROBE, RemoteJwksCache, type RemoteJwks } from './remote-jwks.cache';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 /**
  * Each profile resolved into per-slot verification policies, once per profile version (an edited
@@ -14,10 +15,13 @@ import { IDP_JWKS_PROBE, RemoteJwksCache, type RemoteJwks } from './remote-jwks.
 @Injectable()
 export class ProfilePolicies implements OnModuleInit {
   private readonly compiled = new WeakMap<Profile, CompiledProfile>();
+  /** The latest version compiled for each name, whose cached tokens an edit drops. */
+  private readonly latest = new Map<string, CompiledProfile>();
 
   constructor(
     private readonly profiles: ProfileService,
     private readonly jwks: RemoteJwksCache,
+    private readonly verifiedTokens: VerifiedTokenCache,
     probes: ReadinessProbes,
   ) {
     probes.register(IDP_JWKS_PROBE, () => this.jwks.readiness(this.jwksInUse()));
@@ -54,6 +58,9 @@ export class ProfilePolicies implements OnModuleInit {
     if (!compiled) {
       compiled = compileProfile(profile, (source) => this.jwks.register(source));
       this.compiled.set(profile, compiled);
+      const replaced = this.latest.get(profile.name);
+      if (replaced) this.verifiedTokens.forget([replaced.access, replaced.channel]);
+      this.latest.set(profile.name, compiled);
     }
     return compiled;
   }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   createLocalJWKSet,
@@ -8,7 +7,6 @@ import {
   type JWK,
   type JWSHeaderParameters,
 } from 'jose';
-import { LRUCache } from 'lru-cache';
 import { basicAuthorization } from '../common/basic-auth';
 import { CLOCK, type Clock } from '../common/clock';
 import { OutboundHttp } from '../common/outbound-http';
@@ -19,7 +17,6 @@ import { MetricsService } from '../metrics/metrics.service';
 import { FetchHistory, type FetchSummary } from './fetch-history';
 import { verifyJws, type VerificationKey, type VerifiedJws } from './jws-verification';
 import { Rejections } from './rejections';
-import { deepFreeze } from '../common/freeze';
 
 /** A JWKS to verify incoming tokens with (Kong's `*_jwks_uri` family). */
 export interface JwksSource {
@@ -55,8 +52,6 @@ export interface RemoteJwksOptions {
 
 /** JWKS answers are small; anything near this is not a key set. */
 const MAX_JWKS_BYTES = 512 * 1024;
-/** Signatures already checked against the current set (gateways resend the same token). */
-const VERIFIED_ENTRIES = 10_000;
 
 /**
  * One IdP key set, fetched through the outbound client and held with jose's local JWKS:
@@ -75,12 +70,10 @@ export class RemoteJwks {
   private pending: Promise<void> | undefined;
   /** jose's local set refuses symmetric algorithms; `oct` keys are imported here instead. */
   private hmacKeys = new Map<JWK, Map<string, Promise<VerificationKey>>>();
-  /**
-   * Tokens whose signature verified against the current set, by SHA-256 of the allowed
-   * algorithms and the token. Dropped whenever a new set arrives, and bypassed once the set is
-   * due for a refresh, so a key the IdP withdrew stops verifying as soon as it would without it.
-   */
-  private verified = new LRUCache<string, VerifiedJws>({ max: VERIFIED_ENTRIES });
+  /** The `kid`s of the current set, and a number that moves whenever the set's content does. */
+  private kids = new Set<string>();
+  private documentText: string | undefined;
+  private version = 0;
   private readonly history = new FetchHistory();
 
   constructor(
@@ -126,24 +119,29 @@ export class RemoteJwks {
     return this.warmed;
   }
 
+  /** Verifies a compact JWS against this set (see verifyJws). */
+  verify(token: string, algorithms: readonly string[]): Promise<VerifiedJws> {
+    return verifyJws(token, algorithms, (header) => this.keysFor(header));
+  }
+
   /**
-   * Verifies a compact JWS against this set (see verifyJws). The result is shared between calls:
-   * its `header` and `claims` are fresh top-level copies of a frozen original.
+   * The set is not due for a refetch: what it says still counts. (Once due, the next token
+   * verified fetches it again, so a key the IdP withdrew stops verifying then.)
    */
-  async verify(token: string, algorithms: readonly string[]): Promise<VerifiedJws> {
-    const fresh =
-      this.fetchedAt !== undefined && this.clock.now() - this.fetchedAt < this.options.maxAgeMs;
-    const key = createHash('sha256')
-      .update(algorithms.join(','))
-      .update('\n')
-      .update(token)
-      .digest('base64url');
-    let result = fresh ? this.verified.get(key) : undefined;
-    if (!result) {
-      result = deepFreeze(await verifyJws(token, algorithms, (header) => this.keysFor(header)));
-      this.verified.set(key, result);
-    }
-    return { header: { ...result.header }, claims: { ...result.claims } };
+  get fresh(): boolean {
+    return (
+      this.fetchedAt !== undefined && this.clock.now() - this.fetchedAt < this.options.maxAgeMs
+    );
+  }
+
+  /** Moves whenever a fetch brings a set different from the one held. */
+  get generation(): number {
+    return this.version;
+  }
+
+  /** The current set holds a key with this `kid`. */
+  holds(kid: string): boolean {
+    return this.kids.has(kid);
   }
 
   /** Candidate keys for a token header; throws a rejection when there are none. */
@@ -176,10 +174,17 @@ export class RemoteJwks {
     const current = this.fetch()
       .then((document) => {
         this.metrics.remoteJwksFetch(this.options.uri, true);
-        this.local = createLocalJWKSet(document);
-        this.document = document;
-        this.hmacKeys = new Map();
-        this.verified.clear();
+        const text = JSON.stringify(document);
+        if (text !== this.documentText) {
+          this.local = createLocalJWKSet(document);
+          this.document = document;
+          this.documentText = text;
+          this.hmacKeys = new Map();
+          this.kids = new Set(
+            document.keys.flatMap((jwk) => (typeof jwk.kid === 'string' ? [jwk.kid] : [])),
+          );
+          this.version++;
+        }
         this.fetchedAt = this.clock.now();
         this.history.succeeded(this.fetchedAt);
       })

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { decodeJwt } from 'jose';
 import { CLOCK, epochSeconds, type Clock } from '../common/clock';
 import { StsError } from '../common/errors';
+import { deepFreeze } from '../common/freeze';
 import { TRACING, type Tracing } from '../common/tracing';
 import { STS_CONFIG, type StsConfig } from '../config/config';
 import { ConsumerService, type Consumer, type HeldCredential } from '../consumers/consumer.service';
@@ -9,12 +10,13 @@ import { MetricsService } from '../metrics/metrics.service';
 import { checkClaims, expiryOf, pathLabel, readClaim, type Claims } from './claim-checks';
 import { IntrospectionClient } from './introspection.client';
 import { decodeJws, looksLikeJws } from './jws-verification';
-import { verifyWithCredential } from './kong-jwt';
+import { checkRegisteredClaims, verifyWithCredential } from './kong-jwt';
 import type { CompiledProfile, ConsumerMapping, SlotPolicy } from './profile.compiler';
 import { ProfilePolicies } from './profile-policies';
 import { extractToken } from './token-extraction';
 import type { ResolvedConsumer, TokenRequest, VerificationResult, VerifiedToken } from './types';
 import { isRefusal, isRejection, Rejections } from './rejections';
+import { VerifiedTokenCache, type CachedSignature } from './verified-token-cache';
 
 /** What verifying one slot produced. */
 interface SlotOutcome {
@@ -38,6 +40,9 @@ const resolved = (
   anonymous: extra.anonymous,
 });
 
+/** Cached results are shared between requests: nobody may change them. */
+const frozen = <T extends object>(value: T): T => deepFreeze(value);
+
 /**
  * Verifies the tokens of a request as a profile says, in Kong JWT Signer's order: the access
  * token fully, then the channel token; per token: read → classify (JWS / JWE / opaque) → verify
@@ -50,6 +55,7 @@ export class VerificationService {
 
   constructor(
     private readonly policies: ProfilePolicies,
+    private readonly verifiedTokens: VerifiedTokenCache,
     private readonly consumers: ConsumerService,
     private readonly introspection: IntrospectionClient,
     private readonly metrics: MetricsService,
@@ -147,36 +153,74 @@ export class VerificationService {
     if (token.split('.').length === 5)
       throw Rejections.invalid('encrypted tokens (JWE) are not accepted');
     const now = epochSeconds(this.clock);
-
-    if (policy.credentials) {
-      const { header, claims, credential } = await verifyWithCredential(
-        token,
-        policy.credentials,
-        this.consumers,
-        now,
-        policy.claims.leeway,
-      );
+    const signed = await this.verifySignature(policy, token);
+    if (signed) {
+      const { header, claims, credential } = signed;
+      if (policy.credentials)
+        checkRegisteredClaims(claims, policy.credentials, now, policy.claims.leeway);
       checkClaims(claims, policy.claims, now);
-      return { verified: this.jwt(token, source, header, claims, policy), credential };
+      return {
+        verified: this.jwt(token, source, header, claims, policy),
+        ...(credential ? { credential } : {}),
+      };
     }
-
     const jws = looksLikeJws(token);
-    if (jws && !policy.verifySignature) {
-      const { header, claims } = decodeJws(token);
-      checkClaims(claims, policy.claims, now);
-      return { verified: this.jwt(token, source, header, claims, policy) };
-    }
-    if (jws && policy.jwks) {
-      const { header, claims } = await policy.jwks.verify(token, policy.algorithms);
-      checkClaims(claims, policy.claims, now);
-      return { verified: this.jwt(token, source, header, claims, policy) };
-    }
     if (!policy.introspection) {
       throw Rejections.invalid(
         jws ? 'this profile cannot verify JWTs' : 'opaque tokens are not accepted by this profile',
       );
     }
     return this.introspect(policy, token, source, jws, now);
+  }
+
+  /**
+   * The header and claims of a JWS whose signature holds — by a Kong JWT credential, by the IdP
+   * key set, or not checked at all where the profile says so — remembered for the next time the
+   * same token comes; undefined for what is not a JWS this profile verifies itself (opaque tokens
+   * and JWTs go to introspection then).
+   */
+  private async verifySignature(
+    policy: SlotPolicy,
+    token: string,
+  ): Promise<CachedSignature | undefined> {
+    const keys = policy.verifySignature ? policy.jwks : null;
+    if (policy.credentials || keys) {
+      const cached = this.verifiedTokens.get(policy, token);
+      if (cached) return cached;
+    }
+    if (policy.credentials) {
+      const { header, claims, credential } = await verifyWithCredential(
+        token,
+        policy.credentials,
+        this.consumers,
+      );
+      const signed = { ...frozen({ header, claims }), credential };
+      const current = () => this.consumers.credential(credential.key);
+      this.verifiedTokens.remember(
+        policy,
+        token,
+        signed,
+        { kind: 'credential', credential, current },
+        expiryOf(claims, policy.claims.expiry),
+      );
+      return signed;
+    }
+    if (!looksLikeJws(token)) return undefined;
+    if (!policy.verifySignature) return decodeJws(token);
+    if (!keys) return undefined;
+    const generation = keys.generation;
+    const { header, claims } = await keys.verify(token, policy.algorithms);
+    const signed = frozen({ header, claims });
+    // Tied to the set as it was when the check began: one that changed meanwhile leaves the
+    // entry to the kid rule.
+    this.verifiedTokens.remember(
+      policy,
+      token,
+      signed,
+      { kind: 'jwks', keys, kid: header.kid, generation },
+      expiryOf(claims, policy.claims.expiry),
+    );
+    return signed;
   }
 
   private async introspect(
