@@ -19,6 +19,12 @@ export default tseslint.config(
     },
   },
   {
+    // Examples are plain JavaScript for readers to copy: linted without type information.
+    files: ['examples/**/*.mjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { globals: { console: 'readonly', process: 'readonly', URL: 'readonly' } },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',

@@ -6,7 +6,7 @@ import { errorAnswer } from '../src/common/error-answer';
 import { ERROR_CATALOGUE, StsError } from '../src/common/errors';
 
 /** Where the error tables a user reads are kept. */
-const DOCUMENT = join(__dirname, '..', '..', 'README.md');
+const DOCUMENT = join(__dirname, '..', '..', 'docs', 'errors.md');
 
 /** `| 401 | `invalid_token` | `ERR_TOKEN_MISSING` | … |` rows of the document's error tables. */
 function documentedCodes(): Map<string, { status: number; error: string }[]> {

@@ -54,7 +54,7 @@ const TOKEN_FORBIDDEN = {
   describe: true,
 } as const;
 
-/** Every code a client can see. The README's error tables list exactly these (a test checks). */
+/** Every code a client can see. The error tables of docs/errors.md list exactly these (a test checks). */
 export const ERROR_CATALOGUE = {
   ERR_INVALID_REQUEST: { status: 400, error: 'invalid_request', expose: true },
   ERR_INVALID_GRANT: { status: 400, error: 'invalid_grant', expose: true },

@@ -53,7 +53,7 @@ export interface FieldSpec {
   /** Kong's default, except where `kongDefault` is set. `ISSUER` stands for the service issuer. */
   default: unknown;
   /**
-   * Kong's default where ours deliberately differs (README "Differences from Kong"). A Kong export
+   * Kong's default where ours deliberately differs (docs/compatibility.md). A Kong export
    * carries it explicitly, and an explicit value is honoured: only an absent or null field takes
    * our default.
    */
