@@ -50,6 +50,13 @@ export interface RemoteJwksOptions {
   timeoutMs: number;
 }
 
+/**
+ * A set never fetched (the IdP was down when we started) is tried again after 1 s, then 2, 4, …
+ * up to the cooldown: a service that starts before its IdP (docker compose, a node reboot) must
+ * not answer 503 for a whole cooldown after the IdP came up.
+ */
+const COLD_RETRY_MS = 1000;
+
 /** JWKS answers are small; anything near this is not a key set. */
 const MAX_JWKS_BYTES = 512 * 1024;
 
@@ -59,7 +66,7 @@ const MAX_JWKS_BYTES = 512 * 1024;
  * - an unknown `kid` fetches again, but at most once per `cooldownMs` however many such tokens
  *   arrive (concurrent requests share one fetch);
  * - when a fetch fails the last good set stays in use (stale-while-error); only when no set was
- *   ever fetched is the IdP "unavailable".
+ *   ever fetched is the IdP "unavailable", and then it is tried again with a growing backoff.
  * All times come from the injected clock.
  */
 export class RemoteJwks {
@@ -67,6 +74,8 @@ export class RemoteJwks {
   private document: JSONWebKeySet | undefined;
   private fetchedAt: number | undefined;
   private attemptedAt: number | undefined;
+  /** Failed fetches since the last success, while no set was ever held. */
+  private coldFailures = 0;
   private pending: Promise<void> | undefined;
   /** jose's local set refuses symmetric algorithms; `oct` keys are imported here instead. */
   private hmacKeys = new Map<JWK, Map<string, Promise<VerificationKey>>>();
@@ -90,7 +99,7 @@ export class RemoteJwks {
   }
 
   status(): RemoteJwksStatus {
-    const { maxAgeMs, cooldownMs } = this.options;
+    const { maxAgeMs } = this.options;
     return {
       uri: this.options.uri,
       authenticated: this.options.headers.authorization !== undefined,
@@ -103,7 +112,7 @@ export class RemoteJwks {
         this.fetchedAt !== undefined
           ? this.fetchedAt + maxAgeMs
           : this.attemptedAt !== undefined
-            ? this.attemptedAt + cooldownMs
+            ? this.attemptedAt + this.retryWaitMs()
             : null,
       fetches: this.history.current,
     };
@@ -186,10 +195,12 @@ export class RemoteJwks {
           this.version++;
         }
         this.fetchedAt = this.clock.now();
+        this.coldFailures = 0;
         this.history.succeeded(this.fetchedAt);
       })
       .catch((err: Error) => {
         this.metrics.remoteJwksFetch(this.options.uri, false);
+        if (!this.local) this.coldFailures++;
         // What is not the transport's is the answer: not a key set jose can use.
         this.history.failed(this.clock.now(), err, 'invalid_jwks');
         const cause = err.cause instanceof Error ? ` (${err.cause.message})` : '';
@@ -218,15 +229,22 @@ export class RemoteJwks {
     return document as JSONWebKeySet;
   }
 
+  /** How long after an attempt the next may start: the cooldown, or the cold backoff. */
+  private retryWaitMs(): number {
+    const { cooldownMs } = this.options;
+    if (this.local) return cooldownMs;
+    return Math.min(cooldownMs, COLD_RETRY_MS * 2 ** Math.max(0, this.coldFailures - 1));
+  }
+
   private coolingDown(): boolean {
     return (
       this.attemptedAt !== undefined &&
-      this.clock.now() - this.attemptedAt < this.options.cooldownMs
+      this.clock.now() - this.attemptedAt < this.retryWaitMs()
     );
   }
 
   private unavailable() {
-    const wait = (this.attemptedAt ?? 0) + this.options.cooldownMs - this.clock.now();
+    const wait = (this.attemptedAt ?? 0) + this.retryWaitMs() - this.clock.now();
     return Rejections.idpUnavailable(
       'the identity provider keys are unavailable',
       Math.max(1, Math.ceil(wait / 1000)),
