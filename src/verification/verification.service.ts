@@ -11,6 +11,7 @@ import { decodeJws, looksLikeJws } from './jws-verification';
 import { verifyWithCredential } from './kong-jwt';
 import type { CompiledProfile, ConsumerMapping, SlotPolicy } from './profile.compiler';
 import { ProfilePolicies } from './profile-policies';
+import { checkStrictJws } from './strict-jws';
 import { extractToken } from './token-extraction';
 import type { ResolvedConsumer, TokenRequest, VerificationResult, VerifiedToken } from './types';
 import { isRefusal, isRejection, Rejections } from './rejections';
@@ -148,6 +149,7 @@ export class VerificationService {
     }
 
     const jws = looksLikeJws(token);
+    if (jws) checkStrictJws(token);
     if (jws && !policy.verifySignature) {
       const { header, claims } = decodeJws(token);
       checkClaims(claims, policy.claims, now);
