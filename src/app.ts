@@ -11,6 +11,7 @@ import { systemClock, type Clock } from './common/clock';
 import { OutboundHttp } from './common/outbound-http';
 import { loadConfig, type Environment, type StsConfig } from './config/config';
 import { installConnectionDraining } from './lifecycle/graceful-shutdown';
+import { answerClientError } from './limits/client-errors';
 import { installServerLimits, SERVER_LIMITS } from './limits/server-limits';
 import { installAccessLog } from './logging/access-log';
 import { createLogger, requestIdFor, type Logger } from './logging/logger';
@@ -61,6 +62,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<StsApp>
     genReqId: requestIdFor,
     requestIdHeader: false,
     frameworkErrors: answerUnroutableUrl,
+    clientErrorHandler: answerClientError,
   });
   const fastify = adapter.getInstance();
   installAccessLog(fastify);

@@ -19,6 +19,8 @@ export type OAuthErrorValue =
   | 'unauthorized'
   | 'conflict'
   | 'payload_too_large'
+  | 'request_header_fields_too_large'
+  | 'request_timeout'
   | 'unsupported_media_type'
   | 'bad_gateway'
   | 'too_many_requests'
@@ -64,9 +66,11 @@ export const ERROR_CATALOGUE = {
   ERR_INVALID_CLIENT: { status: 401, error: 'invalid_client', expose: true, challenge: 'Basic' },
   ERR_UNAUTHORIZED: { status: 401, error: 'invalid_token', expose: true, challenge: 'Bearer' },
   ERR_NOT_FOUND: { status: 404, error: 'not_found', expose: true },
+  ERR_REQUEST_TIMEOUT: { status: 408, error: 'request_timeout', expose: true },
   ERR_CONFLICT: { status: 409, error: 'conflict', expose: true },
   ERR_PAYLOAD_TOO_LARGE: { status: 413, error: 'payload_too_large', expose: true },
   ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, error: 'unsupported_media_type', expose: true },
+  ERR_HEADERS_TOO_LARGE: { status: 431, error: 'request_header_fields_too_large', expose: true },
   ERR_RATE_LIMITED: { status: 429, error: 'too_many_requests', expose: true },
   ERR_INTERNAL: { status: 500, error: 'server_error', expose: false },
   ERR_SIGNING_KEY_UNAVAILABLE: { status: 500, error: 'server_error', expose: false },
