@@ -11,6 +11,7 @@ import { systemClock, type Clock } from './common/clock';
 import { OutboundHttp } from './common/outbound-http';
 import { loadConfig, type Environment, type StsConfig } from './config/config';
 import { installConnectionDraining } from './lifecycle/graceful-shutdown';
+import { installBodyDepthLimit } from './limits/body-depth';
 import { answerClientError } from './limits/client-errors';
 import { installServerLimits, SERVER_LIMITS } from './limits/server-limits';
 import { installAccessLog } from './logging/access-log';
@@ -67,6 +68,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<StsApp>
   const fastify = adapter.getInstance();
   installAccessLog(fastify);
   installServerLimits(fastify);
+  installBodyDepthLimit(fastify);
   installConnectionDraining(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, options.clock ?? systemClock, http, logger, options.extraModules),

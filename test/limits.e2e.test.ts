@@ -96,6 +96,24 @@ describe('limits', () => {
     assert.equal(long.json<{ code: string }>().code, 'ERR_NOT_FOUND');
   });
 
+  it('refuses a JSON body nesting deeper than 64 levels with 400 (it overflowed the stack: 500)', async () => {
+    const nested = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
+    const post = (url: string, payload: string) =>
+      sts.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload });
+    for (const url of ['/exchange/any', '/token/default', '/verify/any']) {
+      const deep = await post(url, `{"access_token":{"claims":${nested(5000)}}}`);
+      assert.equal(deep.statusCode, 400, `${url}: ${deep.body}`);
+      assert.deepEqual(deep.json(), {
+        error: 'invalid_request',
+        error_description: 'the JSON body nests deeper than 64 levels',
+        code: 'ERR_INVALID_REQUEST',
+      });
+    }
+    // At the limit (the body object is level 1) the body reaches the route.
+    const atLimit = await post('/verify/any', `{"x":${nested(63)}}`);
+    assert.equal(atLimit.json<{ code: string }>().code, 'ERR_NOT_FOUND');
+  });
+
   it("answers what Node's HTTP parser refuses in our error model, then closes", async () => {
     await sts.app.listen(0, '127.0.0.1');
     const server = sts.app.getHttpServer();

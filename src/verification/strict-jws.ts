@@ -1,10 +1,5 @@
+import { MAX_JSON_DEPTH } from '../common/json-depth';
 import { Rejections } from './rejections';
-
-/**
- * Deeper than this, a header or payload is refused: real claims nest a few levels, and serializing
- * thousands (the answer, the re-signed token) exhausts the stack.
- */
-export const MAX_JSON_DEPTH = 64;
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
