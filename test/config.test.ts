@@ -94,6 +94,16 @@ describe('configuration', () => {
     }
   });
 
+  it('names members the path notation cannot spell plainly in brackets, the message without them', () => {
+    const problems = problemsOf(
+      withFile(
+        'odd.json',
+        JSON.stringify({ '': 1, keysets: [{ name: 'a', algorithm: 'ES256', 'a.b': 1 }] }),
+      ),
+    );
+    assert.deepEqual(problems, ['[""]: should not exist', 'keysets[0]["a.b"]: should not exist']);
+  });
+
   it('rejects a file that is not a mapping and one that does not parse', () => {
     assert.match(problemsOf(withFile('list.yaml', '- 1\n- 2\n'))[0]!, /mapping of sections/);
     assert.match(problemsOf(withFile('broken.json', '{"keysets": ['))[0]!, /not valid YAML\/JSON/);

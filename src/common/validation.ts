@@ -23,15 +23,26 @@ export function validationProblems(errors: ValidationError[], root = ''): Config
   return problems;
 }
 
+/**
+ * One step of a path: `[1]` for an index, `.name` for a plain name, `["…"]` (JSON) for any other
+ * (empty, or with dots, spaces, brackets), so every path reads one way.
+ */
+function pathOf(parent: string, property: string): string {
+  if (/^\d+$/.test(property)) return `${parent}[${property}]`;
+  if (!/^[A-Za-z_$][\w$-]*$/.test(property)) return `${parent}[${JSON.stringify(property)}]`;
+  return parent ? `${parent}.${property}` : property;
+}
+
 function flatten(errors: ValidationError[], parent: string, out: ConfigProblem[]): void {
   for (const error of errors) {
-    const path = /^\d+$/.test(error.property)
-      ? `${parent}[${error.property}]`
-      : parent
-        ? `${parent}.${error.property}`
-        : error.property;
+    const path = pathOf(parent, error.property);
+    // class-validator starts some messages with the name the path already gives.
+    const named = `property ${error.property} `;
     for (const message of Object.values(error.constraints ?? {})) {
-      out.push({ path, message: message.replace(/^(property \S+ )?/, '') });
+      out.push({
+        path,
+        message: message.startsWith(named) ? message.slice(named.length) : message,
+      });
     }
     flatten(error.children ?? [], path, out);
   }
