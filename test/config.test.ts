@@ -125,6 +125,22 @@ describe('configuration', () => {
     ]);
   });
 
+  it('reports credentials lists of the wrong shape instead of failing on them', () => {
+    const problems = problemsOf(
+      withFile(
+        'consumers.json',
+        JSON.stringify({
+          consumers: [
+            { username: 'a', jwt_secrets: 'not a list' },
+            { username: 'b', jwt_secrets: [null, { key: 'k', algorithm: 'HS256', secret: 7 }] },
+          ],
+        }),
+      ),
+    );
+    assert.ok(problems.length > 0);
+    for (const problem of problems) assert.match(problem, /^consumers\[[01]\]\.jwt_secrets/);
+  });
+
   it('rejects a file that is not a mapping and one that does not parse', () => {
     assert.match(problemsOf(withFile('list.yaml', '- 1\n- 2\n'))[0]!, /mapping of sections/);
     assert.match(problemsOf(withFile('broken.json', '{"keysets": ['))[0]!, /not valid YAML\/JSON/);
