@@ -55,7 +55,8 @@ export interface VerificationSettings {
   readonly maxTokenBytes: number;
 }
 
-const ENV_KEYS = [
+/** Every variable the service reads. */
+export const ENV_KEYS = [
   'PORT',
   'HOST',
   'DATABASE_URL',
