@@ -5,31 +5,17 @@ import { Client } from 'pg';
 import { KeysetRotation } from '../src/keys/keyset-rotation';
 import { KeysetService } from '../src/keys/keyset.service';
 import { startSts, tempDir } from './helpers';
-
-const ADMIN_URL =
-  process.env.STS_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-async function reachable(): Promise<boolean> {
-  const client = new Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+import { POSTGRES_ADMIN_URL, postgresReachable } from './postgres';
 
 describe('on PostgreSQL (several instances sharing one store)', () => {
   const database = `sts_test_${randomBytes(6).toString('hex')}`;
-  const url = new URL(ADMIN_URL);
+  const url = new URL(POSTGRES_ADMIN_URL);
   url.pathname = `/${database}`;
-  const admin = new Client({ connectionString: ADMIN_URL });
+  const admin = new Client({ connectionString: POSTGRES_ADMIN_URL });
 
   let available = false;
   before(async () => {
-    available = await reachable();
+    available = await postgresReachable();
     // A machine without PostgreSQL skips with a message; CI machines run one (and so never skip).
     if (!available && !process.env.CI) return;
     await admin.connect();
@@ -42,7 +28,7 @@ describe('on PostgreSQL (several instances sharing one store)', () => {
   });
 
   it('runs every migration, keeps keys encrypted and shares rotations between two instances', async (t) => {
-    if (!available && !process.env.CI) return t.skip(`no PostgreSQL at ${ADMIN_URL}`);
+    if (!available && !process.env.CI) return t.skip(`no PostgreSQL at ${POSTGRES_ADMIN_URL}`);
     const env = { DATABASE_URL: url.toString() };
     const file = { keysets: [{ name: 'edge', algorithm: 'ES256' }] };
     const a = await startSts({ env, file, dataDir: tempDir() });

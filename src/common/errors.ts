@@ -1,3 +1,5 @@
+import type { StoreFailure } from './store-failure';
+
 /**
  * The one error model of the service. Domain code throws an StsError: a stable `code` (asserted by
  * tests), a description, and the facts an answer needs (realm, retry-after). It never carries an
@@ -76,6 +78,7 @@ export const ERROR_CATALOGUE = {
   ERR_SIGNING_KEY_UNAVAILABLE: { status: 500, error: 'server_error', expose: false },
   ERR_BAD_GATEWAY: { status: 502, error: 'bad_gateway', expose: true },
   ERR_SIGNER_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable', expose: true },
+  ERR_STORE_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable', expose: true },
   // The token endpoints (/verify, /exchange/{profile}, /authz), RFC 6750.
   ERR_TOKEN_MISSING: TOKEN_REFUSED,
   ERR_TOKEN_INVALID: TOKEN_REFUSED,
@@ -161,4 +164,17 @@ export const Errors = {
       retryAfterSeconds,
     }),
   internal: () => new StsError('ERR_INTERNAL', GENERIC_DESCRIPTION),
+  /** The database refused: unreachable or restarting, or read-only (the driver's error is the cause). */
+  storeUnavailable: (failure: StoreFailure, cause: unknown) =>
+    new StsError(
+      'ERR_STORE_UNAVAILABLE',
+      failure === 'read-only'
+        ? 'the database is read-only; changes cannot be saved'
+        : 'the database is unavailable; try again shortly',
+      { retryAfterSeconds: STORE_RETRY_AFTER_SECONDS },
+      { cause },
+    ),
 };
+
+/** What a store failure tells clients to wait: about a database restart, not an outage. */
+const STORE_RETRY_AFTER_SECONDS = 5;
