@@ -12,6 +12,8 @@ import { OutboundHttp } from './common/outbound-http';
 import { TRACING_OFF } from './common/tracing';
 import { loadConfig, type Environment, type StsConfig } from './config/config';
 import { installConnectionDraining } from './lifecycle/graceful-shutdown';
+import { installBodyDepthLimit } from './limits/body-depth';
+import { answerClientError } from './limits/client-errors';
 import { installServerLimits, SERVER_LIMITS } from './limits/server-limits';
 import { installAccessLog } from './logging/access-log';
 import { createLogger, requestIdFor, type Logger } from './logging/logger';
@@ -66,11 +68,13 @@ export async function createApp(options: CreateAppOptions = {}): Promise<StsApp>
     genReqId: requestIdFor,
     requestIdHeader: false,
     frameworkErrors: answerUnroutableUrl,
+    clientErrorHandler: answerClientError,
   });
   const fastify = adapter.getInstance();
   installAccessLog(fastify);
   if (tracing) installRequestSpans(fastify, tracing);
   installServerLimits(fastify);
+  installBodyDepthLimit(fastify);
   installConnectionDraining(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(

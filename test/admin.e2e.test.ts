@@ -343,6 +343,33 @@ describe('admin API resources', () => {
     assert.equal((await admin('DELETE', '/admin/signers/late')).statusCode, 404);
   });
 
+  it('refuses reserved member names in bodies (they were skipped unseen, a profile stored them)', async () => {
+    const bodies: [string, object][] = [
+      ['/admin/consumers', { username: 'reserved', constructor: 1 }],
+      [
+        '/admin/profiles',
+        { name: 'reserved', access_token_jwks_uri: 'https://idp.example.com/jwks', toString: 1 },
+      ],
+      ['/admin/keysets', { name: 'reserved', algorithm: 'ES256', rotation: { valueOf: 1 } }],
+    ];
+    for (const [url, body] of bodies) {
+      const res = await admin('POST', url, body);
+      assert.equal(res.statusCode, 400, `${url}: ${res.body}`);
+      assert.match(res.json<ErrorBody>().error_description, /^[\w.]+: is a reserved name$/);
+    }
+    const exchange = await sts.inject({
+      method: 'POST',
+      url: '/exchange/any',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ request: { constructor: 1 } }),
+    });
+    assert.equal(exchange.statusCode, 400, exchange.body);
+    assert.equal(
+      exchange.json<ErrorBody>().error_description,
+      'request.constructor: is a reserved name',
+    );
+  });
+
   it('pages lists by name with offset and limit', async () => {
     const all = (await admin('GET', '/admin/keysets')).json<Page<KeysetView>>();
     assert.ok(all.total >= 4);

@@ -94,6 +94,53 @@ describe('configuration', () => {
     }
   });
 
+  it('names members the path notation cannot spell plainly in brackets, the message without them', () => {
+    const problems = problemsOf(
+      withFile(
+        'odd.json',
+        JSON.stringify({ '': 1, keysets: [{ name: 'a', algorithm: 'ES256', 'a.b': 1 }] }),
+      ),
+    );
+    assert.deepEqual(problems, ['[""]: should not exist', 'keysets[0]["a.b"]: should not exist']);
+  });
+
+  it('refuses reserved member names anywhere (class-transformer skipped them unseen or failed)', () => {
+    const file = {
+      profiles: [
+        {
+          name: 'p',
+          access_token_jwks_uri: 'https://idp.example.com/jwks',
+          channel_token_optional: true,
+          constructor: true,
+        },
+      ],
+      keysets: [{ name: 'k', algorithm: 'ES256', toString: 1 }],
+      consumers: [{ username: 'alice', hasOwnProperty: 1 }],
+    };
+    const text = JSON.stringify(file).replace('"hasOwnProperty"', '"__proto__"');
+    assert.deepEqual(problemsOf(withFile('reserved.json', text)).sort(), [
+      'consumers[0].__proto__: is a reserved name',
+      'keysets[0].toString: is a reserved name',
+      'profiles[0].constructor: is a reserved name',
+    ]);
+  });
+
+  it('reports credentials lists of the wrong shape instead of failing on them', () => {
+    const problems = problemsOf(
+      withFile(
+        'consumers.json',
+        JSON.stringify({
+          consumers: [
+            { username: 'a', jwt_secrets: 'not a list' },
+            { username: 'b', jwt_secrets: [null, { key: 'k', algorithm: 'HS256', secret: 7 }] },
+          ],
+        }),
+      ),
+    );
+    assert.ok(problems.length > 0);
+    for (const problem of problems) assert.match(problem, /^consumers\[[01]\]\.jwt_secrets/);
+  });
+
   it('rejects a file that is not a mapping and one that does not parse', () => {
     assert.match(problemsOf(withFile('list.yaml', '- 1\n- 2\n'))[0]!, /mapping of sections/);
     assert.match(problemsOf(withFile('broken.json', '{"keysets": ['))[0]!, /not valid YAML\/JSON/);

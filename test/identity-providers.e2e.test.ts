@@ -117,7 +117,7 @@ describe('GET /admin/identity-providers', () => {
       keys: [],
       last_fetch: { at: at(booted), result: 'http_status', error: 'answered HTTP 503' },
       last_success_at: null,
-      next_refresh_at: at(booted + 30_000), // STS_JWKS_COOLDOWN
+      next_refresh_at: at(booted + 1_000), // a set never fetched: tried again after 1 s, 2 s, 4 s …
       failures: { http_status: 1 },
     });
     const unreachable = jwksOf(view, UNREACHABLE);

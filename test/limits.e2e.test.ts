@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { HEADERS_TIMEOUT_MS, SERVER_LIMITS } from '../src/limits/server-limits';
 import { ProbeRoutesModule } from './probe-routes';
@@ -93,6 +94,62 @@ describe('limits', () => {
     const long = await sts.inject({ url: `/jwks/${'k'.repeat(255)}` });
     assert.equal(long.statusCode, 404);
     assert.equal(long.json<{ code: string }>().code, 'ERR_NOT_FOUND');
+  });
+
+  it('refuses a JSON body nesting deeper than 64 levels with 400 (it overflowed the stack: 500)', async () => {
+    const nested = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
+    const post = (url: string, payload: string) =>
+      sts.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload });
+    for (const url of ['/exchange/any', '/token/default', '/verify/any']) {
+      const deep = await post(url, `{"access_token":{"claims":${nested(5000)}}}`);
+      assert.equal(deep.statusCode, 400, `${url}: ${deep.body}`);
+      assert.deepEqual(deep.json(), {
+        error: 'invalid_request',
+        error_description: 'the JSON body nests deeper than 64 levels',
+        code: 'ERR_INVALID_REQUEST',
+      });
+    }
+    // At the limit (the body object is level 1) the body reaches the route.
+    const atLimit = await post('/verify/any', `{"x":${nested(63)}}`);
+    assert.equal(atLimit.json<{ code: string }>().code, 'ERR_NOT_FOUND');
+  });
+
+  it("answers what Node's HTTP parser refuses in our error model, then closes", async () => {
+    await sts.app.listen(0, '127.0.0.1');
+    const server = sts.app.getHttpServer();
+    const { port } = new URL(await sts.app.getUrl());
+    /** Sends raw bytes (or has the server raise `clientError` itself) and reads until close. */
+    const exchange = (bytes: string, raise?: Error) =>
+      new Promise<string>((resolve, reject) => {
+        if (raise)
+          server.once('connection', (socket: Socket) => server.emit('clientError', raise, socket));
+        const client = connect(Number(port), '127.0.0.1', () => client.write(bytes));
+        let answer = '';
+        client.on('data', (chunk) => (answer += chunk.toString('utf8')));
+        client.on('close', () => resolve(answer));
+        client.on('error', reject);
+      });
+    const parse = (answer: string) => {
+      const [head, body] = answer.split('\r\n\r\n');
+      return { head: head!, body: JSON.parse(body!) as { code: string; error: string } };
+    };
+
+    const malformed = parse(await exchange('GET /jwks HTTP/1.1\r\nHost: x\r\nno colon\r\n\r\n'));
+    assert.match(malformed.head, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    assert.match(malformed.head, /\r\nConnection: close(\r\n|$)/);
+    assert.equal(malformed.body.code, 'ERR_INVALID_REQUEST');
+
+    // Node raises this once requestTimeout (30 s) has passed without a whole request.
+    const timeout = Object.assign(new Error('Request timeout'), {
+      code: 'ERR_HTTP_REQUEST_TIMEOUT',
+    });
+    const late = parse(await exchange('GET /jwks HTTP/1.1\r\n', timeout));
+    assert.match(late.head, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+    assert.deepEqual(late.body, {
+      error: 'request_timeout',
+      error_description: 'the request did not arrive in time',
+      code: 'ERR_REQUEST_TIMEOUT',
+    });
   });
 });
 

@@ -18,30 +18,17 @@ import {
   tempDir,
   type TestSts,
 } from './helpers';
+import { POSTGRES_ADMIN_URL, postgresReachable } from './postgres';
 
-const ADMIN_URL =
-  process.env.STS_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const TOKEN = 'postgres-admin-token';
 
-async function reachable(): Promise<boolean> {
-  const client = new Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 describe('on PostgreSQL (several instances sharing one store)', () => {
-  const admin = new Client({ connectionString: ADMIN_URL });
+  const admin = new Client({ connectionString: POSTGRES_ADMIN_URL });
   const databases: string[] = [];
 
   let available = false;
   before(async () => {
-    available = await reachable();
+    available = await postgresReachable();
     // A machine without PostgreSQL skips with a message; CI machines run one (and so never skip).
     if (!available && !process.env.CI) return;
     await admin.connect();
@@ -59,13 +46,13 @@ describe('on PostgreSQL (several instances sharing one store)', () => {
     options: { file: object; clock?: ManualClock },
   ): Promise<{ a: TestSts; b: TestSts; url: string } | undefined> {
     if (!available && !process.env.CI) {
-      t.skip(`no PostgreSQL at ${ADMIN_URL}`);
+      t.skip(`no PostgreSQL at ${POSTGRES_ADMIN_URL}`);
       return undefined;
     }
     const database = `sts_test_${randomBytes(6).toString('hex')}`;
     await admin.query(`CREATE DATABASE ${database}`);
     databases.push(database);
-    const url = new URL(ADMIN_URL);
+    const url = new URL(POSTGRES_ADMIN_URL);
     url.pathname = `/${database}`;
     const env = { DATABASE_URL: url.toString(), STS_ADMIN_TOKEN: TOKEN };
     const a = await startSts({ ...options, env, dataDir: tempDir() });

@@ -31,6 +31,19 @@ const first = (value: string | string[] | undefined): string | undefined =>
   Array.isArray(value) ? value[0] : value;
 
 /**
+ * The query of the original URI with every value of a repeated name, as Fastify parses a query:
+ * Kong JWT's `uri_param_names` reads them all, so `?jwt=a&jwt=b` is two tokens here too.
+ */
+function queryOf(uri: string): Record<string, string | string[]> {
+  const query = Object.create(null) as Record<string, string | string[]>;
+  for (const [name, value] of new URL(uri, 'http://authz.invalid').searchParams) {
+    const seen = query[name];
+    query[name] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
+  }
+  return query;
+}
+
+/**
  * Forward-auth for nginx `auth_request`, Envoy `ext_authz`, Traefik ForwardAuth and Caddy
  * `forward_auth`: the exchange result as response headers on `200`, or `401`/`403` with
  * `WWW-Authenticate`. Every other outcome — bad request, unknown profile, IdP down, internal
@@ -52,7 +65,7 @@ export class ForwardAuthService {
   async authorize(request: ForwardAuthRequest): Promise<ForwardAuthAnswer> {
     try {
       const original = this.originalRequest(request);
-      const query = Object.fromEntries(new URL(original.uri, 'http://authz.invalid').searchParams);
+      const query = queryOf(original.uri);
       const result = await this.exchange.exchange(
         request.profile,
         { headers: request.headers, rawHeaders: request.rawHeaders, query },

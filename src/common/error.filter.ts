@@ -10,16 +10,20 @@ import { catalogueEntry, errorAnswer } from './error-answer';
 import { Errors, StsError } from './errors';
 import { annotateRequest } from './request-annotations';
 import { RouteMethods } from './route-methods';
+import { storeFailureOf } from './store-failure';
 
 /** Default request body limit; routes that never read the body opt out of parsing entirely. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
- * Maps a known failure to the one error model (undefined for anything unexpected). Nest's Fastify
- * adapter already turns Fastify's own 4xx errors (bad JSON, body too large) into HttpExceptions.
+ * Maps a known failure to the one error model (undefined for anything unexpected): the store
+ * failing is a 503, not a bug. Nest's Fastify adapter already turns Fastify's own 4xx errors (bad
+ * JSON, body too large) into HttpExceptions.
  */
 export function toStsError(err: unknown, bodyLimit = BODY_LIMIT_BYTES): StsError | undefined {
   if (err instanceof StsError) return err;
+  const storeFailure = storeFailureOf(err);
+  if (storeFailure) return Errors.storeUnavailable(storeFailure, err);
   if (err instanceof HttpException) {
     const status = err.getStatus();
     if (status === 404) return Errors.notFound('route');

@@ -1,3 +1,5 @@
+import type { StoreFailure } from './store-failure';
+
 /**
  * The one error model of the service. Domain code throws an StsError: a stable `code` (asserted by
  * tests), a description, and the facts an answer needs (realm, retry-after). It never carries an
@@ -20,6 +22,8 @@ export type OAuthErrorValue =
   | 'unauthorized'
   | 'conflict'
   | 'payload_too_large'
+  | 'request_header_fields_too_large'
+  | 'request_timeout'
   | 'unsupported_media_type'
   | 'bad_gateway'
   | 'too_many_requests'
@@ -66,14 +70,17 @@ export const ERROR_CATALOGUE = {
   ERR_UNAUTHORIZED: { status: 401, error: 'invalid_token', expose: true, challenge: 'Bearer' },
   ERR_NOT_FOUND: { status: 404, error: 'not_found', expose: true },
   ERR_METHOD_NOT_ALLOWED: { status: 405, error: 'method_not_allowed', expose: true },
+  ERR_REQUEST_TIMEOUT: { status: 408, error: 'request_timeout', expose: true },
   ERR_CONFLICT: { status: 409, error: 'conflict', expose: true },
   ERR_PAYLOAD_TOO_LARGE: { status: 413, error: 'payload_too_large', expose: true },
   ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, error: 'unsupported_media_type', expose: true },
+  ERR_HEADERS_TOO_LARGE: { status: 431, error: 'request_header_fields_too_large', expose: true },
   ERR_RATE_LIMITED: { status: 429, error: 'too_many_requests', expose: true },
   ERR_INTERNAL: { status: 500, error: 'server_error', expose: false },
   ERR_SIGNING_KEY_UNAVAILABLE: { status: 500, error: 'server_error', expose: false },
   ERR_BAD_GATEWAY: { status: 502, error: 'bad_gateway', expose: true },
   ERR_SIGNER_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable', expose: true },
+  ERR_STORE_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable', expose: true },
   // The token endpoints (/verify, /exchange/{profile}, /authz), RFC 6750.
   ERR_TOKEN_MISSING: TOKEN_REFUSED,
   ERR_TOKEN_INVALID: TOKEN_REFUSED,
@@ -166,4 +173,17 @@ export const Errors = {
       retryAfterSeconds,
     }),
   internal: () => new StsError('ERR_INTERNAL', GENERIC_DESCRIPTION),
+  /** The database refused: unreachable or restarting, or read-only (the driver's error is the cause). */
+  storeUnavailable: (failure: StoreFailure, cause: unknown) =>
+    new StsError(
+      'ERR_STORE_UNAVAILABLE',
+      failure === 'read-only'
+        ? 'the database is read-only; changes cannot be saved'
+        : 'the database is unavailable; try again shortly',
+      { retryAfterSeconds: STORE_RETRY_AFTER_SECONDS },
+      { cause },
+    ),
 };
+
+/** What a store failure tells clients to wait: about a database restart, not an outage. */
+const STORE_RETRY_AFTER_SECONDS = 5;

@@ -61,7 +61,8 @@ export interface VerificationSettings {
   readonly verifyCacheTtlSeconds: number;
 }
 
-const ENV_KEYS = [
+/** Every variable the service reads. */
+export const ENV_KEYS = [
   'PORT',
   'HOST',
   'DATABASE_URL',

@@ -86,6 +86,16 @@ export function credentialProblem(credential: CredentialShape): string | undefin
   return undefined;
 }
 
+const CREDENTIAL_TEXTS = ['key', 'algorithm', 'secret', 'rsa_public_key'] as const;
+
+const isCredentialShape = (value: unknown): value is CredentialShape =>
+  typeof value === 'object' &&
+  value !== null &&
+  CREDENTIAL_TEXTS.every((field) => {
+    const text = (value as Record<string, unknown>)[field];
+    return text === undefined || text === null || typeof text === 'string';
+  });
+
 /** File consumers: unique ids, usernames, custom ids and credential keys; usable credentials. */
 export function checkConsumers(consumers: readonly ConsumerShape[]): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -104,7 +114,10 @@ export function checkConsumers(consumers: readonly ConsumerShape[]): ConfigProbl
         problems.push({ path: `${at}.${field}`, message: `duplicate ${field} "${value}"` });
       seen[field].add(value);
     }
-    (consumer.jwt_secrets ?? []).forEach((credential, position) => {
+    // A list or credential of the wrong shape is the schema's to report; here it is skipped.
+    const credentials: unknown[] = Array.isArray(consumer.jwt_secrets) ? consumer.jwt_secrets : [];
+    credentials.forEach((credential, position) => {
+      if (!isCredentialShape(credential)) return;
       const path = `${at}.jwt_secrets[${position}]`;
       if (keys.has(credential.key))
         problems.push({

@@ -39,6 +39,9 @@ export const MIGRATIONS = [
   FileOwnership1764600000000,
 ];
 
+const POSTGRES_CONNECT_TIMEOUT_MS = 5000;
+const POSTGRES_QUERY_TIMEOUT_MS = 5000;
+
 /**
  * `sqlite:<path>` (embedded, default) or `postgres://…` (several instances sharing one store).
  * Schema changes only ever come from migrations; `synchronize` stays off.
@@ -65,5 +68,14 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
       },
     };
   }
-  return { ...common, type: 'postgres', url: databaseUrl };
+  return {
+    ...common,
+    type: 'postgres',
+    url: databaseUrl,
+    // A server that stops answering (a partition, a stalled failover) fails requests with 503 in
+    // seconds instead of holding them: connecting (or waiting for a pooled connection) and each
+    // query are bounded.
+    connectTimeoutMS: POSTGRES_CONNECT_TIMEOUT_MS,
+    extra: { query_timeout: POSTGRES_QUERY_TIMEOUT_MS },
+  };
 }

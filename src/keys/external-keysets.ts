@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
 import { OutboundHttp } from '../common/outbound-http';
+import { MetricsService } from '../metrics/metrics.service';
 import { KeyRegistry, selectSigningKey, type HeldKeyset, type KeySelection } from './key-registry';
 import { loadPrivateJwks, type PrivateJwksSource } from './private-jwks';
 
@@ -16,6 +17,7 @@ export class ExternalKeysets implements OnModuleDestroy {
   constructor(
     private readonly registry: KeyRegistry,
     private readonly http: OutboundHttp,
+    private readonly metrics: MetricsService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -51,11 +53,20 @@ export class ExternalKeysets implements OnModuleDestroy {
       if (options.require) selectSigningKey(keyset, options.require);
       this.registry.hold(keyset);
     };
-    await load();
+    // Counted, so a key server failing for hours behind the last good keys can be alerted on.
+    const counted = () =>
+      load().then(
+        () => this.metrics.externalKeysetLoad(name, true),
+        (err: unknown) => {
+          this.metrics.externalKeysetLoad(name, false);
+          throw err;
+        },
+      );
+    await counted();
     this.stopRefresh(name);
     if (refreshSeconds && refreshSeconds > 0) {
       const timer = setInterval(() => {
-        load().catch((err: Error) =>
+        counted().catch((err: Error) =>
           this.logger.warn(
             `refresh of external keyset "${name}" failed, keeping the last keys: ${err.message}`,
           ),

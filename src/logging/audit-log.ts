@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
-import { StsError } from '../common/errors';
+import { toStsError } from '../common/error.filter';
 
 export type AuditAction = 'create' | 'update' | 'delete' | 'rotate' | 'rekey' | 'retire';
 
@@ -56,7 +56,7 @@ export class AuditLog {
           resource,
           name,
           result: 'failure',
-          code: err instanceof StsError ? err.code : 'ERR_INTERNAL',
+          code: toStsError(err)?.code ?? 'ERR_INTERNAL',
         },
         actor,
       );

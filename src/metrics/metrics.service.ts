@@ -79,6 +79,12 @@ export class MetricsService {
     labelNames: ['endpoint', 'result'] as const,
     registers: [this.registry],
   });
+  private readonly externalKeysetLoads = new Counter({
+    name: 'sts_external_keyset_loads_total',
+    help: 'Loads of external private key sets (keysets[].jwks_url, jwk_url), by keyset and result',
+    labelNames: ['keyset', 'result'] as const,
+    registers: [this.registry],
+  });
   private readonly signingDuration = new Histogram({
     name: 'sts_signing_duration_seconds',
     help: 'Time to produce one JWS, by algorithm',
@@ -157,6 +163,10 @@ export class MetricsService {
   /** The exchange cache reports its size at scrape time through this callback. */
   setExchangeCacheSizeSource(size: () => number): void {
     this.exchangeCacheSize = size;
+  }
+
+  externalKeysetLoad(keyset: string, ok: boolean): void {
+    this.externalKeysetLoads.inc({ keyset, result: ok ? 'ok' : 'failure' });
   }
 
   remoteJwksFetch(uri: string, ok: boolean): void {

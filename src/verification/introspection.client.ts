@@ -180,6 +180,10 @@ export class IntrospectionClient {
     });
     if (typeof answer !== 'object' || answer === null || Array.isArray(answer))
       throw new Error('answer is not a JSON object');
+    // RFC 7662 §2.2: `active` is required. Without it this is no introspection answer (a wrong
+    // URL, a proxy's page): the endpoint failed, the token was not judged.
+    if (typeof (answer as Claims).active !== 'boolean')
+      throw new Error('answer has no boolean "active"');
     return answer as Claims;
   }
 }

@@ -9,6 +9,7 @@ import { verifyEd448Signature } from './ed448-signature';
 import { joseRejection, type VerifiedJws } from './jws-verification';
 import { parseKongJwt } from './kong-jwt-parser';
 import { Rejections } from './rejections';
+import { checkStrictJws } from './strict-jws';
 
 export interface CredentialVerification extends VerifiedJws {
   credential: HeldCredential;
@@ -88,6 +89,7 @@ export async function verifyWithCredential(
   consumers: ConsumerService,
 ): Promise<CredentialVerification> {
   const { header, claims } = parseKongJwt(token);
+  checkStrictJws(token);
   // RFC 7797 unencoded payloads, unknown to Kong: the claims read above are not what was signed.
   if (header.b64 === false) throw Rejections.invalid('Bad token; invalid JWT');
   const claimName = settings.key_claim_name;

@@ -13,6 +13,7 @@ import { decodeJws, looksLikeJws } from './jws-verification';
 import { checkRegisteredClaims, verifyWithCredential } from './kong-jwt';
 import type { CompiledProfile, ConsumerMapping, SlotPolicy } from './profile.compiler';
 import { ProfilePolicies } from './profile-policies';
+import { checkStrictJws } from './strict-jws';
 import { extractToken } from './token-extraction';
 import type { ResolvedConsumer, TokenRequest, VerificationResult, VerifiedToken } from './types';
 import { isRefusal, isRejection, Rejections } from './rejections';
@@ -165,6 +166,7 @@ export class VerificationService {
       };
     }
     const jws = looksLikeJws(token);
+    if (jws) checkStrictJws(token);
     if (!policy.introspection) {
       throw Rejections.invalid(
         jws ? 'this profile cannot verify JWTs' : 'opaque tokens are not accepted by this profile',
@@ -206,8 +208,12 @@ export class VerificationService {
       return signed;
     }
     if (!looksLikeJws(token)) return undefined;
-    if (!policy.verifySignature) return decodeJws(token);
+    if (!policy.verifySignature) {
+      checkStrictJws(token);
+      return decodeJws(token);
+    }
     if (!keys) return undefined;
+    checkStrictJws(token);
     const generation = keys.generation;
     const { header, claims } = await keys.verify(token, policy.algorithms);
     const signed = frozen({ header, claims });
