@@ -238,8 +238,7 @@ export class RemoteJwks {
 
   private coolingDown(): boolean {
     return (
-      this.attemptedAt !== undefined &&
-      this.clock.now() - this.attemptedAt < this.retryWaitMs()
+      this.attemptedAt !== undefined && this.clock.now() - this.attemptedAt < this.retryWaitMs()
     );
   }
 
