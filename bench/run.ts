@@ -1,0 +1,406 @@
+/**
+ * `npm run bench`: the limits and every path of the service, measured in one run on this machine
+ * (see docs/performance.md). `--quick` (under 2 minutes), `--smoke` (seconds: checks the harness
+ * still runs), `--only <measurement>`, `--profile` (a CPU profile of the STS), `--no-pin`,
+ * `--out <file>`.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { binary, freePort, startNginx } from '../test/gateway-harness';
+import { BenchIdp } from './idp';
+import type { JoseRates } from './jose-rates';
+import {
+  LOAD_MEASUREMENTS,
+  loadRequest,
+  measurementOf,
+  MEASUREMENTS,
+  ROWS,
+  type LoadMeasurement,
+  type Measurement,
+  type Targets,
+} from './paths';
+import {
+  REPO,
+  startHaproxy,
+  startProcess,
+  startSts,
+  type Running,
+  type StsSetup,
+} from './processes';
+import { summarize, table, type Round } from './report';
+import { wrk, type WrkSettings } from './wrk';
+
+interface Mode {
+  repeats: number;
+  seconds: number;
+  warmSeconds: number;
+  joseMs: number;
+  verifyPool: number;
+  exchangePool: number;
+  rssTokens: number;
+  /** Also time `npm start` on a warm data dir (the load instance's own start is timed anyway). */
+  npmWarm: boolean;
+  /** Every load at once (the smoke run). */
+  parallel: boolean;
+  connections: number;
+}
+
+const MODES: Record<'full' | 'quick' | 'smoke', Mode> = {
+  full: {
+    repeats: 3,
+    seconds: 5,
+    warmSeconds: 1,
+    joseMs: 2000,
+    verifyPool: 45_000,
+    exchangePool: 20_000,
+    rssTokens: 100_000,
+    npmWarm: true,
+    parallel: false,
+    connections: 50,
+  },
+  quick: {
+    repeats: 1,
+    seconds: 3,
+    warmSeconds: 1,
+    joseMs: 1000,
+    verifyPool: 30_000,
+    exchangePool: 10_000,
+    rssTokens: 30_000,
+    npmWarm: true,
+    parallel: false,
+    connections: 50,
+  },
+  smoke: {
+    repeats: 1,
+    seconds: 1,
+    warmSeconds: 0,
+    joseMs: 100,
+    verifyPool: 2_000,
+    exchangePool: 1_000,
+    rssTokens: 1_000,
+    npmWarm: false,
+    parallel: true,
+    connections: 4,
+  },
+};
+
+interface Options {
+  mode: keyof typeof MODES;
+  only: Measurement | undefined;
+  profile: boolean;
+  pin: boolean;
+  out: string | undefined;
+}
+
+function parseOptions(argv: string[]): Options {
+  const options: Options = {
+    mode: 'full',
+    only: undefined,
+    profile: false,
+    pin: true,
+    out: undefined,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--quick' || arg === '--smoke')
+      options.mode = arg === '--quick' ? 'quick' : 'smoke';
+    else if (arg === '--profile') options.profile = true;
+    else if (arg === '--no-pin') options.pin = false;
+    else if (arg === '--out') options.out = argv[++i];
+    else if (arg === '--only') {
+      const name = argv[++i] as Measurement;
+      if (!MEASUREMENTS.includes(name))
+        throw new Error(`--only takes one of: ${MEASUREMENTS.join(', ')}`);
+      options.only = name;
+    } else throw new Error(`unknown option ${arg}`);
+  }
+  return options;
+}
+
+/** `--only x`: x and the measurements its rows are compared with. */
+function selected(only: Measurement | undefined): Set<Measurement> {
+  if (!only) return new Set(MEASUREMENTS);
+  const set = new Set<Measurement>([only]);
+  for (const row of ROWS)
+    if (measurementOf(row.target) === only)
+      for (const need of row.limit?.needs ?? []) set.add(need);
+  return set;
+}
+
+const versionOf = (command: string, args: string[]) => {
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  return `${result.stdout ?? ''}${result.stderr ?? ''}`.split('\n')[0]!.trim() || undefined;
+};
+
+async function joseRates(pin: string[], mode: Mode): Promise<JoseRates> {
+  const script = join(__dirname, 'jose-rates.js');
+  const child = spawn(pin[0] ?? process.execPath, [
+    ...pin.slice(1),
+    ...(pin.length ? [process.execPath] : []),
+    script,
+    String(mode.joseMs),
+    String(mode.connections),
+  ]);
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+  const code = await new Promise((resolve) => child.once('close', resolve));
+  if (code !== 0) throw new Error(`jose-rates exited with ${String(code)}`);
+  return JSON.parse(out) as JoseRates;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const mode = MODES[options.mode];
+  const ran = selected(options.only);
+  const wrkPath = binary('wrk', ['/usr/bin/wrk']);
+  if (!wrkPath) throw new Error('wrk is required (apt-get install wrk)');
+  const pinned =
+    options.pin && availableParallelism() >= 2 && !!binary('taskset', ['/usr/bin/taskset']);
+  // The load generator (and this process) on core 0, every server on core 1.
+  if (pinned)
+    spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+  const pin = {
+    load: pinned ? ['taskset', '-c', '0'] : [],
+    server: pinned ? ['taskset', '-c', '1'] : [],
+  };
+  const work = mkdtempSync(join(tmpdir(), 'sts-bench-'));
+  const settings: WrkSettings = {
+    connections: mode.connections,
+    threads: pinned ? 1 : 2,
+    pin: pin.load,
+    scriptDir: work,
+  };
+  const notes: string[] = [];
+  const log = (line: string) => console.error(`[bench] ${line}`);
+
+  const haproxyPath = binary('haproxy', ['/usr/sbin/haproxy']);
+  const idp = await BenchIdp.start();
+  const stopping: (() => Promise<void>)[] = [() => idp.close()];
+  const rounds: Round[] = [];
+  try {
+    const verifyFile = join(work, 'verify-tokens.txt');
+    const exchangeFile = join(work, 'exchange-tokens.txt');
+    const rssFile = join(work, 'rss-tokens.txt');
+    log(`signing ${mode.verifyPool + mode.exchangePool + mode.rssTokens} IdP tokens`);
+    await idp.tokens(verifyFile, mode.verifyPool, 'verify');
+    await idp.tokens(exchangeFile, mode.exchangePool, 'exchange');
+    if (ran.has('rss')) await idp.tokens(rssFile, mode.rssTokens, 'rss', 'EdDSA');
+    const repeated = idp.token('repeated');
+
+    const ports = { sts: await freePort(), raw: await freePort() };
+    const raw = await startProcess({
+      command: [
+        ...pin.server,
+        process.execPath,
+        join(__dirname, 'raw-server.js'),
+        String(ports.raw),
+      ],
+      readyUrl: `http://127.0.0.1:${ports.raw}/`,
+    });
+    stopping.push(raw.stop);
+    const targets: Targets = {
+      sts: `http://127.0.0.1:${ports.sts}`,
+      raw: `http://127.0.0.1:${ports.raw}`,
+      nginxDirect: '',
+      nginxAuthz: '',
+      haproxy: undefined,
+      repeated,
+      verifyPool: { file: verifyFile, count: mode.verifyPool, startAt: 0 },
+      exchangePool: { file: exchangeFile, count: mode.exchangePool, startAt: 0 },
+    };
+    if (ran.has('nginx-direct') || ran.has('nginx-authz')) {
+      const nginx = binary('nginx', ['/usr/sbin/nginx']);
+      if (!nginx) throw new Error('nginx is required (apt-get install nginx)');
+      // One worker, on the servers' core; the upstream is the raw route.
+      const pinWorker = (conf: string) =>
+        pinned
+          ? conf.replace('worker_processes 1;', 'worker_processes 1;\nworker_cpu_affinity 10;')
+          : conf;
+      const gatewayPorts = { sts: ports.sts, upstream: ports.raw };
+      const authz = await startNginx(
+        nginx,
+        { ...gatewayPorts, gateway: await freePort() },
+        pinWorker,
+      );
+      const direct = await startNginx(
+        nginx,
+        { ...gatewayPorts, gateway: await freePort() },
+        (conf) => pinWorker(conf).replace(/\n\s*auth_request \/_sts_authz;/, ''),
+      );
+      stopping.push(authz.stop, direct.stop);
+      targets.nginxAuthz = authz.url;
+      targets.nginxDirect = direct.url;
+    }
+    if (!haproxyPath) notes.push('HAProxy is not installed: its rows are left out');
+    else if (ran.has('haproxy-repeated') || ran.has('haproxy-distinct')) {
+      const port = await freePort();
+      const haproxy = await startHaproxy(haproxyPath, {
+        dir: work,
+        port,
+        publicPem: idp.publicPem(),
+        prefix: pin.server,
+        token: repeated,
+      });
+      stopping.push(haproxy.stop);
+      targets.haproxy = `http://127.0.0.1:${port}`;
+    }
+
+    for (let r = 0; r < mode.repeats; r++) {
+      const round: Round = { rates: {}, p50Ms: {}, p99Ms: {}, rssMb: {} };
+      rounds.push(round);
+      const setup: StsSetup = {
+        jwksUri: idp.jwksUri,
+        dataDir: mkdtempSync(join(work, 'data-')),
+        port: ports.sts,
+      };
+      if (ran.has('cold-start')) {
+        log(`round ${r + 1}: npm start, fresh data dir`);
+        const fresh = await startSts(setup, { npm: true });
+        round.rates['start-fresh'] = fresh.readyMs;
+        await fresh.stop();
+        if (mode.npmWarm) {
+          const warm = await startSts(setup, { npm: true });
+          round.rates['start-warm'] = warm.readyMs;
+          await warm.stop();
+        }
+      }
+      const profileDir = join(REPO, 'bench', 'results', 'profiles');
+      if (options.profile) mkdirSync(profileDir, { recursive: true });
+      const sts: Running = await startSts(setup, {
+        npm: false,
+        prefix: pin.server,
+        nodeFlags: options.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      });
+      if (ran.has('cold-start')) round.rates['start-node'] = sts.readyMs;
+      try {
+        targets.verifyPool.startAt = 0;
+        targets.exchangePool.startAt = 0;
+        if (ran.has('jose')) {
+          log(`round ${r + 1}: jose in process`);
+          const jose = await joseRates(pin.server, mode);
+          for (const [alg, rates] of Object.entries(jose)) {
+            round.rates[`jose-${alg}-verify`] = rates.verify;
+            round.rates[`jose-${alg}-sign`] = rates.sign;
+          }
+        }
+        const loads = LOAD_MEASUREMENTS.filter((name) => ran.has(name));
+        // The smoke run only proves every path still runs: all at once, its numbers mean nothing.
+        if (mode.parallel) await Promise.all(loads.map((name) => measure(name, round, sts)));
+        else for (const name of loads) await measure(name, round, sts);
+        if (ran.has('rss') && r === mode.repeats - 1) {
+          log(`sending ${mode.rssTokens} distinct tokens to /verify`);
+          const pool = { file: rssFile, count: mode.rssTokens, startAt: 0 };
+          while (pool.startAt < mode.rssTokens) {
+            const result = await wrk(
+              settings,
+              {
+                url: `${targets.sts}/verify/api`,
+                method: 'POST',
+                headers: { authorization: 'Bearer {token}' },
+                tokens: pool,
+              },
+              Math.max(1, mode.seconds),
+            );
+            if (result.errors) notes.push(`rss: ${result.errors} failed requests`);
+            pool.startAt += result.requests;
+          }
+          round.rates.rss = sts.rssMb();
+        }
+      } finally {
+        await sts.stop();
+      }
+    }
+
+    async function measure(name: LoadMeasurement, round: Round, sts: Running): Promise<void> {
+      const request = loadRequest(name, targets);
+      if (!request) return;
+      log(`${name}`);
+      // One request first, so a path that fails says why instead of measuring error answers.
+      const probe = await fetch(request.url, {
+        method: request.method ?? 'GET',
+        headers: Object.fromEntries(
+          Object.entries(request.headers ?? {}).map(([k, v]) => [
+            k,
+            v.replace('{token}', repeated),
+          ]),
+        ),
+        body: request.body?.replace('{token}', repeated),
+      });
+      if (probe.status >= 300) {
+        notes.push(`${name}: answered ${probe.status} ${(await probe.text()).slice(0, 300)}`);
+        return;
+      }
+      await probe.body?.cancel();
+      const pool =
+        name === 'verify-distinct'
+          ? targets.verifyPool
+          : name === 'exchange-distinct'
+            ? targets.exchangePool
+            : undefined;
+      if (mode.warmSeconds > 0) {
+        const warm = await wrk(settings, request, mode.warmSeconds);
+        if (pool) pool.startAt += warm.requests;
+      }
+      const result = await wrk(settings, request, mode.seconds);
+      if (pool) {
+        pool.startAt += result.requests;
+        if (pool.startAt > pool.count)
+          notes.push(
+            `${name}: ${pool.startAt} requests for ${pool.count} distinct tokens (some repeated)`,
+          );
+      }
+      if (result.errors)
+        notes.push(`${name}: ${result.errors} failed requests of ${result.requests}`);
+      round.rates[name] = result.errors ? NaN : result.perSecond;
+      round.p50Ms[name] = result.p50Ms;
+      round.p99Ms[name] = result.p99Ms;
+      if (!name.startsWith('nginx-direct') && !name.startsWith('haproxy') && name !== 'raw')
+        round.rssMb[name] = sts.rssMb();
+    }
+  } finally {
+    for (const stop of stopping.reverse()) await stop().catch(() => undefined);
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  const rows = summarize(rounds, ran);
+  const rss = rows.find((row) => row.target === 'rss');
+  if (rss) rss.label = `RSS after ${mode.rssTokens / 1000}k distinct tokens (MB)`;
+  const printed = table(rows);
+  const result = {
+    date: new Date().toISOString(),
+    mode: options.mode,
+    only: options.only,
+    machine: {
+      cpus: availableParallelism(),
+      model: cpus()[0]?.model,
+      node: process.version,
+      wrk: versionOf('wrk', ['-v']),
+      nginx: versionOf('nginx', ['-v']),
+      haproxy: haproxyPath ? versionOf(haproxyPath, ['-v']) : undefined,
+    },
+    settings: { ...mode, wrkThreads: settings.threads, pinned },
+    rows,
+    rounds,
+    notes,
+    table: printed,
+  };
+  const out =
+    options.out ??
+    join(REPO, 'bench', 'results', `${result.date.replace(/[:.]/g, '-')}-${options.mode}.json`);
+  mkdirSync(join(out, '..'), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(printed);
+  for (const note of notes) console.log(`note: ${note}`);
+  console.log(
+    `\n${options.mode} run, ${mode.repeats} round(s) of ${mode.seconds} s per path, ${mode.connections} connections, ` +
+      `${pinned ? 'wrk on core 0 and the servers on core 1' : 'not pinned'}; JSON: ${out}`,
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
