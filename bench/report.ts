@@ -44,7 +44,8 @@ export function summarize(rounds: Round[], ran: Set<Measurement>): Row[] {
   const rows: Row[] = [];
   for (const spec of ROWS) {
     if (!ran.has(measurementOf(spec.target))) continue;
-    if (spec.limit && !spec.limit.needs.every((need) => ran.has(need))) continue;
+    if (![...(spec.needs ?? []), ...(spec.limit?.needs ?? [])].every((need) => ran.has(need)))
+      continue;
     const value = spread(rounds.map((round) => round.rates[spec.target] ?? NaN));
     if (!value) continue;
     const row: Row = { label: spec.label, target: spec.target, value, goal: spec.goal };
@@ -71,8 +72,7 @@ function meets(row: Row, goal: Goal): boolean | undefined {
   const checks: boolean[] = [];
   if (goal.ratio !== undefined && row.ratio) checks.push(row.ratio.median >= goal.ratio);
   if (goal.p99Ms !== undefined && row.p99Ms !== undefined) checks.push(row.p99Ms <= goal.p99Ms);
-  if (goal.rssMb !== undefined) checks.push(row.value.median <= goal.rssMb);
-  if (goal.readyMs !== undefined) checks.push(row.value.median <= goal.readyMs);
+  if (goal.atMost !== undefined) checks.push(row.value.median <= goal.atMost);
   return checks.length ? checks.every(Boolean) : undefined;
 }
 
@@ -80,11 +80,11 @@ const round = (n: number, digits = 0) => n.toFixed(digits);
 const ms = (n: number | undefined) => (n === undefined ? '' : n < 10 ? round(n, 2) : round(n, 1));
 
 function valueText(row: Row): string {
-  const unit = row.target === 'rss' ? ' MB' : row.target.startsWith('start-') ? ' ms' : '';
   const { median, min, max } = row.value;
+  const digits = Math.abs(median) < 10 ? 2 : 0;
   return min === max
-    ? `${round(median)}${unit}`
-    : `${round(median)} (${round(min)}–${round(max)})${unit}`;
+    ? round(median, digits)
+    : `${round(median, digits)} (${round(min, digits)}–${round(max, digits)})`;
 }
 
 function goalText(goal: Goal | undefined): string {
@@ -92,8 +92,7 @@ function goalText(goal: Goal | undefined): string {
   return [
     goal.ratio !== undefined ? `≥ ${goal.ratio.toFixed(2)}` : '',
     goal.p99Ms !== undefined ? `p99 ≤ ${goal.p99Ms} ms` : '',
-    goal.rssMb !== undefined ? `≤ ${goal.rssMb} MB` : '',
-    goal.readyMs !== undefined ? `≤ ${goal.readyMs / 1000} s` : '',
+    goal.atMost !== undefined ? `≤ ${goal.atMost}` : '',
   ]
     .filter(Boolean)
     .join(', ');

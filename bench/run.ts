@@ -62,12 +62,12 @@ const MODES: Record<'full' | 'quick' | 'smoke', Mode> = {
   },
   quick: {
     repeats: 1,
-    seconds: 3,
+    seconds: 2,
     warmSeconds: 1,
-    joseMs: 1000,
+    joseMs: 600,
     verifyPool: 30_000,
     exchangePool: 10_000,
-    rssTokens: 30_000,
+    rssTokens: 20_000,
     npmWarm: true,
     parallel: false,
     connections: 50,
@@ -159,9 +159,6 @@ async function main(): Promise<void> {
   if (!wrkPath) throw new Error('wrk is required (apt-get install wrk)');
   const pinned =
     options.pin && availableParallelism() >= 2 && !!binary('taskset', ['/usr/bin/taskset']);
-  // The load generator (and this process) on core 0, every server on core 1.
-  if (pinned)
-    spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
   const pin = {
     load: pinned ? ['taskset', '-c', '0'] : [],
     server: pinned ? ['taskset', '-c', '1'] : [],
@@ -184,11 +181,16 @@ async function main(): Promise<void> {
     const verifyFile = join(work, 'verify-tokens.txt');
     const exchangeFile = join(work, 'exchange-tokens.txt');
     const rssFile = join(work, 'rss-tokens.txt');
-    log(`signing ${mode.verifyPool + mode.exchangePool + mode.rssTokens} IdP tokens`);
-    await idp.tokens(verifyFile, mode.verifyPool, 'verify');
-    await idp.tokens(exchangeFile, mode.exchangePool, 'exchange');
+    log('signing the distinct IdP tokens');
+    if (ran.has('verify-distinct') || ran.has('haproxy-distinct'))
+      await idp.tokens(verifyFile, mode.verifyPool, 'verify');
+    if (ran.has('exchange-distinct')) await idp.tokens(exchangeFile, mode.exchangePool, 'exchange');
     if (ran.has('rss')) await idp.tokens(rssFile, mode.rssTokens, 'rss', 'EdDSA');
     const repeated = idp.token('repeated');
+    // Signed on every core; from here on the load generator (and this process) on core 0, every
+    // server on core 1.
+    if (pinned)
+      spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
 
     const ports = { sts: await freePort(), raw: await freePort() };
     const raw = await startProcess({
@@ -211,7 +213,7 @@ async function main(): Promise<void> {
       verifyPool: { file: verifyFile, count: mode.verifyPool, startAt: 0 },
       exchangePool: { file: exchangeFile, count: mode.exchangePool, startAt: 0 },
     };
-    if (ran.has('nginx-direct') || ran.has('nginx-authz')) {
+    if ([...ran].some((name) => name.startsWith('nginx-'))) {
       const nginx = binary('nginx', ['/usr/sbin/nginx']);
       if (!nginx) throw new Error('nginx is required (apt-get install nginx)');
       // One worker, on the servers' core; the upstream is the raw route.
@@ -290,25 +292,36 @@ async function main(): Promise<void> {
         // The smoke run only proves every path still runs: all at once, its numbers mean nothing.
         if (mode.parallel) await Promise.all(loads.map((name) => measure(name, round, sts)));
         else for (const name of loads) await measure(name, round, sts);
-        if (ran.has('rss') && r === mode.repeats - 1) {
-          log(`sending ${mode.rssTokens} distinct tokens to /verify`);
-          const pool = { file: rssFile, count: mode.rssTokens, startAt: 0 };
-          while (pool.startAt < mode.rssTokens) {
-            const result = await wrk(
-              settings,
-              {
-                url: `${targets.sts}/verify/api`,
-                method: 'POST',
-                headers: { authorization: 'Bearer {token}' },
-                tokens: pool,
-              },
-              Math.max(1, mode.seconds),
-            );
-            if (result.errors) notes.push(`rss: ${result.errors} failed requests`);
-            pool.startAt += result.requests;
-          }
-          round.rates.rss = sts.rssMb();
+        const direct = round.p50Ms['nginx-direct-1conn'];
+        const authz = round.p50Ms['nginx-authz-1conn'];
+        if (direct !== undefined && authz !== undefined)
+          round.rates['forward-auth-added-p50'] = authz - direct;
+      } finally {
+        await sts.stop();
+      }
+    }
+
+    if (ran.has('rss')) {
+      // Its own instance, so the number is what distinct tokens cost, not what the other paths left.
+      log(`RSS: ${mode.rssTokens} distinct tokens to /verify on a new instance`);
+      const sts = await startSts(
+        { jwksUri: idp.jwksUri, dataDir: mkdtempSync(join(work, 'data-')), port: ports.sts },
+        { npm: false, prefix: pin.server, nodeFlags: [] },
+      );
+      try {
+        const pool = { file: rssFile, count: mode.rssTokens, startAt: 0 };
+        const request = {
+          url: `${targets.sts}/verify/api`,
+          method: 'POST' as const,
+          headers: { authorization: 'Bearer {token}' },
+          tokens: pool,
+        };
+        while (pool.startAt < mode.rssTokens) {
+          const result = await wrk(settings, request, Math.max(1, mode.seconds));
+          if (result.errors) notes.push(`rss: ${result.errors} failed requests`);
+          pool.startAt += result.requests;
         }
+        rounds[rounds.length - 1]!.rates.rss = sts.rssMb();
       } finally {
         await sts.stop();
       }

@@ -8,6 +8,8 @@ export interface LoadRequest {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
+  /** Instead of the run's connection count. */
+  connections?: number;
   /** A file of tokens, one a line, sent in turn where `{token}` stands in a header or the body. */
   tokens?: { file: string; count: number; startAt: number };
 }
@@ -95,8 +97,8 @@ export async function wrk(
   const [command, ...args] = [
     ...settings.pin,
     'wrk',
-    `-t${settings.threads}`,
-    `-c${settings.connections}`,
+    `-t${Math.min(settings.threads, request.connections ?? settings.threads)}`,
+    `-c${request.connections ?? settings.connections}`,
     `-d${seconds}s`,
     '--timeout',
     '10s',

@@ -48,7 +48,9 @@ describe('npm run bench -- --smoke: the harness still measures every path', { sk
       expected,
     );
     for (const row of result.rows) {
-      assert.ok(row.value.median > 0, `${row.label}: ${row.value.median}`);
+      // A difference of two latencies may come out below zero when everything runs at once.
+      if (row.target === 'forward-auth-added-p50') assert.ok(Number.isFinite(row.value.median));
+      else assert.ok(row.value.median > 0, `${row.label}: ${row.value.median}`);
       if (row.limit) assert.ok(row.ratio && row.ratio.median > 0, `${row.label}: no ratio`);
       if (!row.target.startsWith('jose-') && row.p50Ms !== undefined)
         assert.ok(row.p99Ms! >= row.p50Ms, `${row.label}: p99 below p50`);
