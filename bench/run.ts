@@ -171,6 +171,8 @@ async function main(): Promise<void> {
     scriptDir: work,
   };
   const notes: string[] = [];
+  /** What nginx said, for a path that fails through it. */
+  const gatewayLogs: (() => string)[] = [];
   const log = (line: string) => console.error(`[bench] ${line}`);
 
   const haproxyPath = binary('haproxy', ['/usr/sbin/haproxy']);
@@ -233,6 +235,7 @@ async function main(): Promise<void> {
         (conf) => pinWorker(conf).replace(/\n\s*auth_request \/_sts_authz;/, ''),
       );
       stopping.push(authz.stop, direct.stop);
+      gatewayLogs.push(authz.output, direct.output);
       targets.nginxAuthz = authz.url;
       targets.nginxDirect = direct.url;
     }
@@ -288,7 +291,9 @@ async function main(): Promise<void> {
             round.rates[`jose-${alg}-sign`] = rates.sign;
           }
         }
-        const loads = LOAD_MEASUREMENTS.filter((name) => ran.has(name));
+        const loads: LoadMeasurement[] = [];
+        for (const name of LOAD_MEASUREMENTS)
+          if (ran.has(name) && (await probe(name))) loads.push(name);
         // The smoke run only proves every path still runs: all at once, its numbers mean nothing.
         if (mode.parallel) await Promise.all(loads.map((name) => measure(name, round, sts)));
         else for (const name of loads) await measure(name, round, sts);
@@ -327,26 +332,31 @@ async function main(): Promise<void> {
       }
     }
 
-    async function measure(name: LoadMeasurement, round: Round, sts: Running): Promise<void> {
+    /** One request first, so a path that fails says why instead of measuring error answers. */
+    async function probe(name: LoadMeasurement): Promise<boolean> {
       const request = loadRequest(name, targets);
-      if (!request) return;
-      log(`${name}`);
-      // One request first, so a path that fails says why instead of measuring error answers.
-      const probe = await fetch(request.url, {
+      if (!request) return false;
+      const withToken = (text: string) => text.replace('{token}', repeated);
+      const answer = await fetch(request.url, {
         method: request.method ?? 'GET',
         headers: Object.fromEntries(
-          Object.entries(request.headers ?? {}).map(([k, v]) => [
-            k,
-            v.replace('{token}', repeated),
-          ]),
+          Object.entries(request.headers ?? {}).map(([k, v]) => [k, withToken(v)]),
         ),
-        body: request.body?.replace('{token}', repeated),
+        body: request.body === undefined ? undefined : withToken(request.body),
       });
-      if (probe.status >= 300) {
-        notes.push(`${name}: answered ${probe.status} ${(await probe.text()).slice(0, 300)}`);
-        return;
+      if (answer.status < 300) {
+        await answer.body?.cancel();
+        return true;
       }
-      await probe.body?.cancel();
+      const logs = name.startsWith('nginx') ? gatewayLogs.map((output) => output()).join('') : '';
+      const body = (await answer.text()).slice(0, 300);
+      notes.push(`${name}: answered ${answer.status} ${body} ${logs.slice(-1000)}`);
+      return false;
+    }
+
+    async function measure(name: LoadMeasurement, round: Round, sts: Running): Promise<void> {
+      const request = loadRequest(name, targets)!;
+      log(`${name}`);
       const pool =
         name === 'verify-distinct'
           ? targets.verifyPool
