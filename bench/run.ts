@@ -377,7 +377,9 @@ async function main(): Promise<void> {
       }
       if (result.errors)
         notes.push(`${name}: ${result.errors} failed requests of ${result.requests}`);
-      round.rates[name] = result.errors ? NaN : result.perSecond;
+      // No answer at all in the whole run: the server's core was taken (a noisy machine).
+      if (result.requests === 0) notes.push(`${name}: no answer in ${mode.seconds} s`);
+      round.rates[name] = result.errors || result.requests === 0 ? NaN : result.perSecond;
       round.p50Ms[name] = result.p50Ms;
       round.p99Ms[name] = result.p99Ms;
       if (!name.startsWith('nginx-direct') && !name.startsWith('haproxy') && name !== 'raw')
