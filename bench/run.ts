@@ -399,7 +399,7 @@ async function main(): Promise<void> {
     mode: options.mode,
     only: options.only,
     machine: {
-      cpus: availableParallelism(),
+      cpus: cpus().length,
       model: cpus()[0]?.model,
       node: process.version,
       wrk: versionOf('wrk', ['-v']),
