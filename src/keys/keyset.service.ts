@@ -81,7 +81,10 @@ export class KeysetService implements OnModuleInit, OnApplicationBootstrap {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    for (const name of (await this.store.revisions()).keys()) await this.stored.reload(name);
+    for (const name of (await this.store.revisions()).keys()) {
+      await this.stored.reload(name);
+      await this.rotation.replaceDamaged(name);
+    }
     await this.ensureKeyset({ name: DEFAULT_KEYSET, algorithm: 'RS256' });
     for (const keyset of this.config.file.keysets) {
       if (keyset.jwks_url) {
