@@ -10,7 +10,7 @@ import { adminCall, fetchJson, PostgresDatabases, spawnSts, type StsProcess } fr
 const CONSUMERS = Number(process.env.STS_SCALE_CONSUMERS ?? 1000);
 /** The rates compared: the first and the last this many consumers. */
 const WINDOW = Math.min(1000, CONSUMERS / 4);
-const CREATORS = 4;
+const CREATORS = 8;
 /** Every this many consumers, a change made on one instance is timed until the other applies it. */
 const PROBE_EVERY = Math.max(50, CONSUMERS / 20);
 /** The documented bound for a change to apply on every instance: one sync round, plus one. */

@@ -14,7 +14,8 @@ import {
   type StsProcess,
 } from './processes';
 
-const STARTS = 3;
+/** Plus the start of the load test below, also at once on an empty database. */
+const STARTS = 2;
 const WORKERS = 6;
 const TOKEN = 'several-admin';
 /** Bounds a wait for the instances (a hang fails), never a measured threshold. */
@@ -126,6 +127,12 @@ describe('several instances on one PostgreSQL, as real processes', () => {
     t.after(async () => {
       for (const sts of instances) await sts.kill9();
     });
+    // Started together on an empty database, like the test above.
+    assert.deepEqual(
+      (await currentKeys(url)).map((r) => r.name),
+      ['default', 'edge'],
+    );
+    assert.deepEqual(await fetchJwks(a.base), await fetchJwks(b.base));
     const admin = adminCall(TOKEN);
     const alive = new Set<StsProcess>(instances);
 
