@@ -115,7 +115,17 @@ export class PostgresDatabases {
       await this.admin.connect();
     }
     const name = `sts_robust_${randomBytes(6).toString('hex')}`;
-    await this.admin.query(`CREATE DATABASE ${name}`);
+    // A shared server refuses CREATE DATABASE while another session uses the template: retried.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.admin.query(`CREATE DATABASE ${name}`);
+        break;
+      } catch (err) {
+        if (attempt >= 10 || !/being accessed by other users/.test((err as Error).message))
+          throw err;
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
     this.created.push(name);
     const url = new URL(POSTGRES_ADMIN_URL);
     url.pathname = `/${name}`;

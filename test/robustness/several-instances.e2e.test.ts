@@ -146,7 +146,7 @@ describe('several instances on one PostgreSQL, as real processes', () => {
         if (new Set(names).size !== names.length) twoCurrent.push(JSON.stringify(rows));
         await sleep(50);
       }
-    })();
+    })().catch((err: Error) => twoCurrent.push(`watcher: ${err.message}`));
 
     const failures: string[] = [];
     /** kid → the instances that signed with it. */
@@ -187,7 +187,11 @@ describe('several instances on one PostgreSQL, as real processes', () => {
         // A verifier downstream fetches the JWKS from whichever instance it reaches: each alone
         // must hold the key.
         for (const verifier of [...alive]) {
-          const failure = await verifyFailure(token, await fetchJwks(verifier.base));
+          const failure = await fetchJwks(verifier.base).then(
+            (jwks) => verifyFailure(token, jwks),
+            (err: Error) => `no JWKS: ${err.message}`,
+          );
+          // An instance killed meanwhile has no say.
           if (failure && alive.has(verifier))
             failures.push(
               `signed by ${who}, kid ${kid}, against ${verifier === a ? 'a' : 'b'}: ${failure}`,
@@ -203,7 +207,9 @@ describe('several instances on one PostgreSQL, as real processes', () => {
     const signsOn = (sts: StsProcess, kid: string) =>
       signedBy.get(kid)?.has(sts === a ? 'a' : 'b') ?? false;
 
-    const workers = Array.from({ length: WORKERS }, (_, id) => worker(id));
+    const workers = Array.from({ length: WORKERS }, (_, id) =>
+      worker(id).catch((err: Error) => failures.push(`worker ${id}: ${err.message}`)),
+    );
     try {
       await whileLoaded(50);
       const [first] = await currentKeys(url).then((rows) => rows.filter((r) => r.name === 'edge'));
