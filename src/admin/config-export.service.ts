@@ -46,6 +46,7 @@ export class ConfigExportService {
   ) {}
 
   async export(): Promise<ExportedConfig> {
+    await this.consumers.caughtUp();
     return {
       issuer: this.config.issuer,
       keysets: this.keysets.list().map(keysetDeclaration),

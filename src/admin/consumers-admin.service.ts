@@ -43,6 +43,7 @@ export class ConsumersAdminService {
   create(request: ConsumerCreateRequest): Promise<ConsumerView> {
     const name = request.username ?? request.custom_id ?? request.id ?? '';
     return this.audit.track('create', 'consumer', name, async () => {
+      await this.caughtUp();
       for (const field of ['id', 'username', 'custom_id'] as const) {
         const value = request[field];
         if (value !== undefined && this.consumers.find(field, value))
@@ -58,6 +59,7 @@ export class ConsumersAdminService {
 
   update(reference: string, request: ConsumerUpdateRequest): Promise<ConsumerView> {
     return this.audit.track('update', 'consumer', reference, async () => {
+      await this.caughtUp();
       const consumer = this.changeable(reference);
       const updated = await this.consumers.save({
         id: consumer.id,
@@ -70,6 +72,7 @@ export class ConsumersAdminService {
 
   delete(reference: string): Promise<void> {
     return this.audit.track('delete', 'consumer', reference, async () => {
+      await this.caughtUp();
       const consumer = this.changeable(reference);
       const users = this.consumers.usersOf(consumer);
       if (users.length > 0)
@@ -95,6 +98,7 @@ export class ConsumersAdminService {
   ): Promise<JwtCredentialView> {
     const key = request.key ?? randomBytes(16).toString('hex');
     return this.audit.track('create', 'jwt_credential', key, async () => {
+      await this.caughtUp();
       const consumer = this.existing(reference);
       if (this.consumers.credential(key))
         throw Errors.conflict(`a JWT credential with key "${key}" exists`);
@@ -111,6 +115,7 @@ export class ConsumersAdminService {
     request: JwtCredentialUpdateRequest,
   ): Promise<JwtCredentialView> {
     return this.audit.track('update', 'jwt_credential', keyOrId, async () => {
+      await this.caughtUp();
       const { key, consumer_id } = this.existingCredential(reference, keyOrId);
       if (this.declaredKey(key)) throw declaredInFile('JWT credential', key);
       const held = this.consumers.credential(key)!;
@@ -127,10 +132,21 @@ export class ConsumersAdminService {
 
   removeCredential(reference: string, keyOrId: string): Promise<void> {
     return this.audit.track('delete', 'jwt_credential', keyOrId, async () => {
+      await this.caughtUp();
       const { key } = this.existingCredential(reference, keyOrId);
       if (this.declaredKey(key)) throw declaredInFile('JWT credential', key);
       await this.consumers.removeCredential(key);
     });
+  }
+
+  /**
+   * The admin API answers what the store holds, not what this instance has applied so far: a
+   * consumer created through another instance a moment ago can be read, changed or given a
+   * credential here at once (behind a load balancer, the next call lands anywhere). The
+   * incremental sync reads one row when nothing changed. Writes call it; readers call it first.
+   */
+  caughtUp(): Promise<void> {
+    return this.consumers.sync();
   }
 
   private existing(reference: string): Consumer {

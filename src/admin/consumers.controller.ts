@@ -32,7 +32,8 @@ export class ConsumersController {
   @Get()
   @ApiOperation({ summary: 'Consumers (Kong), by username' })
   @ApiOkResponse({ type: ConsumerPage })
-  listConsumers(@Query() query: PageQuery): Page<ConsumerView> {
+  async listConsumers(@Query() query: PageQuery): Promise<Page<ConsumerView>> {
+    await this.consumers.caughtUp();
     return paginate(this.consumers.list(), query, '/admin/consumers');
   }
 
@@ -52,7 +53,8 @@ export class ConsumersController {
   @ApiOperation({ summary: 'One consumer' })
   @ApiParam(CONSUMER)
   @ApiOkResponse({ type: ConsumerView })
-  getConsumer(@Param('consumer') consumer: string): ConsumerView {
+  async getConsumer(@Param('consumer') consumer: string): Promise<ConsumerView> {
+    await this.consumers.caughtUp();
     return this.consumers.get(consumer);
   }
 
@@ -88,10 +90,11 @@ export class ConsumersController {
   @ApiOperation({ summary: "A consumer's JWT credentials, by key (never their secrets)" })
   @ApiParam(CONSUMER)
   @ApiOkResponse({ type: JwtCredentialPage })
-  listCredentials(
+  async listCredentials(
     @Param('consumer') consumer: string,
     @Query() query: PageQuery,
-  ): Page<JwtCredentialView> {
+  ): Promise<Page<JwtCredentialView>> {
+    await this.consumers.caughtUp();
     return paginate(
       this.consumers.credentials(consumer),
       query,
@@ -120,10 +123,11 @@ export class ConsumersController {
   @ApiParam(CONSUMER)
   @ApiParam(CREDENTIAL)
   @ApiOkResponse({ type: JwtCredentialView })
-  getCredential(
+  async getCredential(
     @Param('consumer') consumer: string,
     @Param('credential') credential: string,
-  ): JwtCredentialView {
+  ): Promise<JwtCredentialView> {
+    await this.consumers.caughtUp();
     return this.consumers.credential(consumer, credential);
   }
 

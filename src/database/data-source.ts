@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { DataSourceOptions } from 'typeorm';
+import { DataSource, type DataSourceOptions, type QueryRunner } from 'typeorm';
 import { ClientEntity } from './client.entity';
 import { ConsumerChangeEntity } from './consumer-change.entity';
 import { ConsumerEntity } from './consumer.entity';
@@ -78,4 +78,56 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
     connectTimeoutMS: POSTGRES_CONNECT_TIMEOUT_MS,
     extra: { query_timeout: POSTGRES_QUERY_TIMEOUT_MS },
   };
+}
+
+/**
+ * PostgreSQL advisory lock id held while migrations run: instances started at the same moment on
+ * an empty database would otherwise both create the schema, and one would fail to start.
+ */
+const MIGRATION_LOCK = 7_160_730_001;
+/** How long an instance waits for another one's migrations before it gives up starting. */
+const MIGRATION_LOCK_WAIT_MS = 120_000;
+
+/**
+ * Opens the store and applies pending migrations. On PostgreSQL the instances sharing it take
+ * turns (a session-level advisory lock); the first migrates, the others then find nothing to do.
+ */
+export async function openStore(options: DataSourceOptions): Promise<DataSource> {
+  const dataSource = await new DataSource({ ...options, migrationsRun: false }).initialize();
+  if (options.type !== 'postgres') {
+    await dataSource.runMigrations();
+    return dataSource;
+  }
+  const session = dataSource.createQueryRunner();
+  try {
+    try {
+      await session.connect();
+      await takeLock(session);
+      await dataSource.runMigrations();
+      await session.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    } finally {
+      // After a failure the lock goes with the pool, destroyed below.
+      await session.release();
+    }
+  } catch (err) {
+    await dataSource.destroy().catch(() => undefined);
+    throw err;
+  }
+  return dataSource;
+}
+
+/** Polled rather than waited for in one query: queries are bounded at 5 s, migrations may not be. */
+async function takeLock(session: QueryRunner): Promise<void> {
+  const until = Date.now() + MIGRATION_LOCK_WAIT_MS;
+  for (;;) {
+    const [row] = (await session.query('SELECT pg_try_advisory_lock($1) AS locked', [
+      MIGRATION_LOCK,
+    ])) as { locked: boolean }[];
+    if (row?.locked) return;
+    if (Date.now() > until)
+      throw new Error(
+        `another instance has been migrating the database for ${MIGRATION_LOCK_WAIT_MS / 1000} s (PostgreSQL advisory lock ${MIGRATION_LOCK}); is one stuck?`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

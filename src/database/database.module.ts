@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { STS_CONFIG, type StsConfig } from '../config/config';
-import { dataSourceOptions } from './data-source';
+import { dataSourceOptions, openStore } from './data-source';
 import { StoreSync } from './store-sync';
 
 /** The store: TypeORM's data source, and the timer that keeps instances sharing it in step. */
@@ -12,9 +12,9 @@ import { StoreSync } from './store-sync';
       inject: [STS_CONFIG],
       useFactory: (config: StsConfig) => ({
         ...dataSourceOptions(config.databaseUrl),
-        migrationsRun: true,
         retryAttempts: 0,
       }),
+      dataSourceFactory: (options) => openStore(options!),
     }),
   ],
   providers: [StoreSync],

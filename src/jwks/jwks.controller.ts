@@ -15,21 +15,21 @@ export class JwksController {
     summary: 'Public keys of every asymmetric keyset (current, pre-published and retained)',
   })
   @ApiOkResponse({ type: JwksResponse })
-  wellKnownJwks(
+  async wellKnownJwks(
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res() reply: FastifyReply,
-  ): void {
-    send(reply, this.jwks.document(), ifNoneMatch);
+  ): Promise<void> {
+    send(reply, await this.jwks.document(), ifNoneMatch);
   }
 
   @Get('jwks')
   @ApiOperation({ summary: 'Same document as /.well-known/jwks.json' })
   @ApiOkResponse({ type: JwksResponse })
-  allJwks(
+  async allJwks(
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res() reply: FastifyReply,
-  ): void {
-    send(reply, this.jwks.document(), ifNoneMatch);
+  ): Promise<void> {
+    send(reply, await this.jwks.document(), ifNoneMatch);
   }
 
   @Get('jwks/:keyset')
@@ -37,12 +37,12 @@ export class JwksController {
   @ApiParam({ name: 'keyset', example: 'default' })
   @ApiOkResponse({ type: JwksResponse })
   @ApiErrorResponse('ERR_NOT_FOUND', 'keyset "edge" not found', 'Unknown keyset')
-  keysetJwks(
+  async keysetJwks(
     @Param('keyset') keyset: string,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res() reply: FastifyReply,
-  ): void {
-    send(reply, this.jwks.document(keyset), ifNoneMatch);
+  ): Promise<void> {
+    send(reply, await this.jwks.document(keyset), ifNoneMatch);
   }
 }
 

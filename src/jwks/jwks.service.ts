@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Errors } from '../common/errors';
 import { KeyRegistry } from '../keys/key-registry';
+import { KeysetService } from '../keys/keyset.service';
 
 export interface JwksDocument {
   body: string;
@@ -16,10 +17,17 @@ export class JwksService {
   private readonly cache = new Map<string, JwksDocument>();
   private cachedVersion = -1;
 
-  constructor(private readonly keysets: KeyRegistry) {}
+  constructor(
+    private readonly keysets: KeyRegistry,
+    private readonly stored: KeysetService,
+  ) {}
 
-  /** The serialized JWKS (all keysets, or one) with its strong ETag, rebuilt only after key changes. */
-  document(keyset?: string): JwksDocument {
+  /**
+   * The serialized JWKS (all keysets, or one) with its strong ETag, rebuilt only after key
+   * changes; with instances sharing the store, every key stored before the request is in it.
+   */
+  async document(keyset?: string): Promise<JwksDocument> {
+    await this.stored.syncForReaders();
     if (keyset !== undefined && !this.keysets.has(keyset))
       throw Errors.notFound(`keyset "${keyset}"`);
     if (this.cachedVersion !== this.keysets.publishedVersion) {

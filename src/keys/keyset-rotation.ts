@@ -80,6 +80,34 @@ export class KeysetRotation {
   }
 
   /**
+   * A keyset whose current key's record is damaged (StoredKeysets leaves it out) signs nothing:
+   * a new key is rotated in the usual way (at once on SQLite, after the shared-store minimum on
+   * PostgreSQL). A damaged pending key signed nothing and is deleted, so it is never promoted.
+   */
+  async replaceDamaged(name: string): Promise<void> {
+    const damaged = this.stored.unloadableKeys(name);
+    if (![...damaged.values()].some((status) => status !== 'previous')) return;
+    const rotate = await this.stored.serialized(name, () =>
+      this.stored.changeLocked(name, async ({ keyset, keys }) => {
+        const pending = keys.filter((k) => k.status === 'next' && damaged.has(k.kid));
+        if (pending.length > 0)
+          await this.store.change(keyset, async (em) => {
+            for (const key of pending) await em.delete(SigningKeyEntity, { id: key.id });
+          });
+        return (
+          keyset.retiredAt === null &&
+          keys.some((k) => k.status === 'current' && damaged.has(k.kid))
+        );
+      }),
+    );
+    if (!rotate) return;
+    const next = await this.rotate(name);
+    this.logger.warn(
+      `keyset "${name}": its current key's record is damaged; kid ${next.kid} signs ${next.status === 'current' ? 'from now on' : `from ${new Date(next.activeFrom!).toISOString()}`}`,
+    );
+  }
+
+  /**
    * Applies every due rotation step of every stored keyset (the scheduler's work). Memory was
    * just synced, so it tells cheaply which keysets have something due; only those are re-read
    * from the database, which decides.
@@ -88,6 +116,12 @@ export class KeysetRotation {
     const now = this.clock.now();
     for (const held of this.registry.all()) {
       const { origin } = held;
+      if (origin.kind === 'stored')
+        await this.replaceDamaged(held.name).catch((err: Error) =>
+          this.logger.error(
+            `replacing the damaged key of keyset "${held.name}" failed, retrying on the next tick: ${err.message}`,
+          ),
+        );
       if (
         origin.kind !== 'stored' ||
         !dueStep(held.keys, this.applied(origin.rotation), now, origin.retiredAt)

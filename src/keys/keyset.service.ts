@@ -28,6 +28,9 @@ import { KeysetRotation } from './keyset-rotation';
 import { KeysetStore } from './keyset.store';
 import { StoredKeysets } from './stored-keysets';
 
+/** How long a JWKS request waits for the shared store before answering from memory. */
+const SYNC_WAIT_MS = 1000;
+
 export interface KeysetSpec {
   name: string;
   algorithm: SigningAlgorithm;
@@ -62,6 +65,9 @@ export class KeysetConflictError extends Error {
 export class KeysetService implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger(KeysetService.name);
   private readonly referenceChecks: KeysetReferenceCheck[] = [];
+  /** The sync a reader arriving now waits for: one that starts after it arrived. */
+  private nextSync: Promise<void> | undefined;
+  private runningSync: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: KeysetStore,
@@ -75,7 +81,10 @@ export class KeysetService implements OnModuleInit, OnApplicationBootstrap {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    for (const name of (await this.store.revisions()).keys()) await this.stored.reload(name);
+    for (const name of (await this.store.revisions()).keys()) {
+      await this.stored.reload(name);
+      await this.rotation.replaceDamaged(name);
+    }
     await this.ensureKeyset({ name: DEFAULT_KEYSET, algorithm: 'RS256' });
     for (const keyset of this.config.file.keysets) {
       if (keyset.jwks_url) {
@@ -226,6 +235,29 @@ export class KeysetService implements OnModuleInit, OnApplicationBootstrap {
       if (held.origin.kind === 'stored' && !revisions.has(held.name))
         await this.stored.serialized(held.name, () => this.stored.reload(held.name));
     }
+  }
+
+  /**
+   * What readers of published keys (the JWKS) wait for on a shared store: another instance may
+   * have just created a keyset (on a profile's first use, through its admin API) and signed with
+   * it, and a verifier fetching our JWKS next must find that key. Waits for a sync that started
+   * after the call (callers meanwhile share it), at most SYNC_WAIT_MS: a store that does not
+   * answer leaves the keys held in memory, which are served.
+   */
+  async syncForReaders(): Promise<void> {
+    if (!this.store.sharedByInstances) return;
+    this.nextSync ??= this.runningSync.then(() => {
+      this.nextSync = undefined;
+      this.runningSync = this.sync().catch((err: Error) =>
+        this.logger.warn(`serving the keys held in memory: keyset sync failed: ${err.message}`),
+      );
+      return this.runningSync;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.nextSync,
+      new Promise((resolve) => (timer = setTimeout(resolve, SYNC_WAIT_MS))),
+    ]).finally(() => clearTimeout(timer));
   }
 
   private usersOf(keyset: string): string[] {

@@ -12,6 +12,9 @@ export class MasterKeyError extends Error {
   }
 }
 
+/** A record sealed under a master key STS_MASTER_KEY does not list: configuration, not damage. */
+export class MissingMasterKeyError extends MasterKeyError {}
+
 interface MasterKey {
   id: string;
   key: Buffer;
@@ -63,7 +66,7 @@ export class MasterKeyRing {
   decrypt(ciphertext: string, keyId: string, aad: string): string {
     const master = this.keys.find((k) => k.id === keyId);
     if (!master) {
-      throw new MasterKeyError(
+      throw new MissingMasterKeyError(
         `stored key material was encrypted under master key ${keyId}, which STS_MASTER_KEY does not hold (loaded: ${this.keys.map((k) => k.id).join(', ')}); list every master key the store uses, newest first — after \`npm run rekey\` only the first is needed`,
       );
     }

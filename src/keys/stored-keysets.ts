@@ -1,12 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { importJWK, type JWK } from 'jose';
+import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
 import { Errors } from '../common/errors';
 import { isSigningAlgorithm, type SigningAlgorithm } from '../config/algorithms';
 import type { RotationSettings } from '../config/rotation';
 import type { KeysetEntity } from '../database/keyset.entity';
-import type { KeyStatus } from '../database/signing-key.entity';
+import type { KeyStatus, SigningKeyEntity } from '../database/signing-key.entity';
 import { KeyRegistry, type HeldKey, type StoredOrigin } from './key-registry';
 import { KeysetStore, RevisionConflict, type StoredKeyset } from './keyset.store';
+import { MissingMasterKeyError } from './master-key';
+import { thumbprintInput } from './public-jwk';
 
 const STATUS_ORDER: Record<KeyStatus, number> = { current: 0, next: 1, previous: 2 };
 const CONFLICT_ATTEMPTS = 3;
@@ -27,6 +29,8 @@ export const settingsOf = (keyset: KeysetEntity): RotationSettings => ({
 export class StoredKeysets {
   private readonly logger = new Logger(StoredKeysets.name);
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Keyset → kid → status of its stored records that cannot be loaded (logged once each). */
+  private readonly unloadable = new Map<string, Map<string, KeyStatus>>();
 
   constructor(
     private readonly store: KeysetStore,
@@ -66,17 +70,22 @@ export class StoredKeysets {
     }
     const known = new Map((before?.keys ?? []).map((k) => [k.kid, k]));
     const keys: HeldKey[] = [];
+    const unloadable = new Map<string, KeyStatus>();
     for (const row of [...rows].sort(
       (a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || b.generation - a.generation,
     )) {
       // A key already in memory is not unsealed again: only its place in the timeline moves.
       const held = known.get(row.kid);
+      const loaded = held ?? (await this.load(name, row));
+      if (!loaded) {
+        unloadable.set(row.kid, row.status);
+        continue;
+      }
       keys.push({
         kid: row.kid,
         alg: row.alg as SigningAlgorithm,
-        key: held?.key ?? (await importJWK(this.store.unseal(name, row), row.alg)),
-        publicJwk:
-          held?.publicJwk ?? (row.publicJwk ? (JSON.parse(row.publicJwk) as JWK) : undefined),
+        key: loaded.key,
+        publicJwk: loaded.publicJwk,
         status: row.status,
         createdAt: row.createdAt,
         generation: row.generation,
@@ -84,6 +93,7 @@ export class StoredKeysets {
         retiredAt: row.retiredAt,
       });
     }
+    this.unloadable.set(name, unloadable);
     this.registry.hold({
       name,
       algorithm: keyset.algorithm,
@@ -99,6 +109,45 @@ export class StoredKeysets {
       },
       keys,
     });
+  }
+
+  /** The keyset's stored records that cannot be loaded (kid → status): they never sign or publish. */
+  unloadableKeys(name: string): ReadonlyMap<string, KeyStatus> {
+    return this.unloadable.get(name) ?? new Map();
+  }
+
+  /**
+   * A stored key as it will be held, or undefined when its record is damaged: the private key
+   * does not decrypt (AES-GCM refuses a changed or moved record) or is no key of its algorithm,
+   * the public key is not one, or either does not hash to the record's kid. Such a key would sign
+   * tokens nobody verifies, or publish a key nobody signs with: it is left out and named in the
+   * log (never with any of its material). A master key that STS_MASTER_KEY lacks is a
+   * configuration error instead, and stops start-up.
+   */
+  private async load(
+    keyset: string,
+    row: SigningKeyEntity,
+  ): Promise<Pick<HeldKey, 'key' | 'publicJwk'> | undefined> {
+    let problem = 'its private key does not decrypt';
+    try {
+      const privateJwk = this.store.unseal(keyset, row);
+      problem = `its private key is not an ${row.alg} key matching its kid`;
+      if ((await calculateJwkThumbprint(thumbprintInput(privateJwk))) !== row.kid)
+        throw new Error(problem);
+      const key = await importJWK(privateJwk, row.alg);
+      problem = 'its public key is not the one of its kid';
+      const publicJwk = row.publicJwk ? (JSON.parse(row.publicJwk) as JWK) : undefined;
+      if (publicJwk && (await calculateJwkThumbprint(thumbprintInput(publicJwk))) !== row.kid)
+        throw new Error(problem);
+      return { key, publicJwk };
+    } catch (err) {
+      if ((err as Error).cause instanceof MissingMasterKeyError) throw err;
+      if (!this.unloadable.get(keyset)?.has(row.kid))
+        this.logger.error(
+          `keyset "${keyset}" key ${row.kid} (${row.status}): the stored record is damaged (${problem}); it never signs and is not published`,
+        );
+      return undefined;
+    }
   }
 
   /**

@@ -234,10 +234,12 @@ export class KrakendSignerService implements OnModuleInit {
         name: keyset,
         algorithm: signer.alg ?? this.registry.algorithmOf(keyset) ?? 'RS256',
       });
-    const key = this.registry.signingKey(keyset);
-    if (signer.alg && signer.alg !== key.alg) {
+    // A stored keyset's algorithm, not its current key: one whose key is being replaced (its
+    // record damaged) still has a signer.
+    const alg = this.registry.algorithmOf(keyset) ?? this.registry.signingKey(keyset).alg;
+    if (signer.alg && signer.alg !== alg) {
       throw new Error(
-        `signer "${signer.name}": alg ${signer.alg} does not match keyset "${keyset}" (${key.alg})`,
+        `signer "${signer.name}": alg ${signer.alg} does not match keyset "${keyset}" (${alg})`,
       );
     }
     return { config, text, keyset, select: {} };
