@@ -19,6 +19,32 @@ const internals = (request: FastifyRequest) => {
 const field = (name: string, value: string | undefined): string =>
   value === undefined ? '' : `,"${name}":${JSON.stringify(value)}`;
 
+let lastMs = 0;
+let lastIso = '';
+
+/** The ISO time of now; under load many lines share a millisecond, and so its string. */
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
+}
+
+/** Both fields as JSON, once per method and route template (a bounded set: see http-metrics). */
+const methodsAndRoutes = new Map<string, string>();
+
+function methodAndRoute(method: string, route: string): string {
+  const key = `${method} ${route}`;
+  let json = methodsAndRoutes.get(key);
+  if (json === undefined) {
+    json = `${field('method', method)}${field('route', route)}`;
+    methodsAndRoutes.set(key, json);
+  }
+  return json;
+}
+
 /**
  * The access line exactly as pino writes it through the request's child logger (level label, ISO
  * time, the child's bindings, the fields, `msg`), built in one template: pino's generic path
@@ -35,8 +61,7 @@ function accessLine(
   const { bindings } = internals(request);
   const durationMs = Math.round(reply.elapsedTime * 100) / 100;
   return (
-    `{"level":"${level}","time":"${new Date().toISOString()}"${bindings}` +
-    `${field('method', request.method)}${field('route', route)}` +
+    `{"level":"${level}","time":"${isoNow()}"${bindings}${methodAndRoute(request.method, route)}` +
     `${field('url', redactUrl(request.url))},"status":${reply.statusCode}` +
     `,"durationMs":${durationMs}${field('remoteAddress', request.ip)}` +
     `${field('profile', profile)}${field('outcome', outcome)},"msg":"request completed"}\n`
