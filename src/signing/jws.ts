@@ -22,14 +22,43 @@ const b64url = (data: string | Uint8Array): string => Buffer.from(data).toString
 const payloadJson = (payload: object | string): string =>
   typeof payload === 'string' ? payload : JSON.stringify(payload);
 
-/** Each CryptoKey as node:crypto's own key object, converted once. */
+/** Each CryptoKey as node:crypto's own key object, checked and converted once. */
 const keyObjects = new WeakMap<CryptoKey, KeyObject>();
 
-function keyObjectOf(key: CryptoKey): KeyObject {
-  let object = keyObjects.get(key);
+/** What jose requires of a CryptoKey that signs with `alg`, with jose's messages. */
+function checkKeyFor(alg: string, key: CryptoKey): void {
+  const algorithm = key.algorithm as Partial<RsaHashedKeyAlgorithm & EcKeyAlgorithm>;
+  const bits = alg.slice(2);
+  const expected: { name: string; hash?: string; namedCurve?: string } = alg.startsWith('RS')
+    ? { name: 'RSASSA-PKCS1-v1_5', hash: `SHA-${bits}` }
+    : alg.startsWith('PS')
+      ? { name: 'RSA-PSS', hash: `SHA-${bits}` }
+      : alg.startsWith('ES')
+        ? { name: 'ECDSA', namedCurve: bits === '512' ? 'P-521' : `P-${bits}` }
+        : { name: 'Ed25519' };
+  const unusable = (value: string, prop = 'algorithm.name') =>
+    new TypeError(`CryptoKey does not support this operation, its ${prop} must be ${value}`);
+  if (algorithm.name !== expected.name) throw unusable(expected.name);
+  if (expected.hash && algorithm.hash?.name !== expected.hash)
+    throw unusable(expected.hash, 'algorithm.hash');
+  if (expected.namedCurve && algorithm.namedCurve !== expected.namedCurve)
+    throw unusable(expected.namedCurve, 'algorithm.namedCurve');
+  if (!key.usages.includes('sign'))
+    throw new TypeError('CryptoKey does not support this operation, its usages must include sign.');
+  if (alg.startsWith('RS') || alg.startsWith('PS')) {
+    const { modulusLength } = algorithm;
+    if (typeof modulusLength !== 'number' || modulusLength < 2048)
+      throw new TypeError(`${alg} requires key modulusLength to be 2048 bits or larger`);
+  }
+}
+
+function keyObjectOf(key: SigningKey): KeyObject {
+  const cryptoKey = key.key as CryptoKey;
+  let object = keyObjects.get(cryptoKey);
   if (!object) {
-    object = KeyObject.from(key);
-    keyObjects.set(key, object);
+    checkKeyFor(key.alg, cryptoKey);
+    object = KeyObject.from(cryptoKey);
+    keyObjects.set(cryptoKey, object);
   }
   return object;
 }
@@ -39,7 +68,7 @@ function signatureParameters(key: SigningKey): {
   digest: string | null;
   input: SignKeyObjectInput;
 } {
-  const keyObject = keyObjectOf(key.key as CryptoKey);
+  const keyObject = keyObjectOf(key);
   const digest = key.alg === 'EdDSA' ? null : `sha${key.alg.slice(2)}`;
   if (key.alg.startsWith('PS'))
     return {
