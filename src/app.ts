@@ -11,6 +11,7 @@ import { systemClock, type Clock } from './common/clock';
 import { OutboundHttp } from './common/outbound-http';
 import { TRACING_OFF } from './common/tracing';
 import { loadConfig, type Environment, type StsConfig } from './config/config';
+import { installLeanRoutes } from './lean-routes';
 import { installConnectionDraining } from './lifecycle/graceful-shutdown';
 import { installBodyDepthLimit } from './limits/body-depth';
 import { answerClientError } from './limits/client-errors';
@@ -96,6 +97,7 @@ export async function createApp(options: CreateAppOptions = {}): Promise<StsApp>
     done(null, body),
   );
   await fastify.register(forwardAuthRoutes(app.get(ForwardAuthService)));
+  installLeanRoutes(fastify, app);
   installHttpMetrics(fastify, app.get(MetricsService));
   setupSwagger(app);
   await app.init();

@@ -36,6 +36,8 @@ const first = (value: string | string[] | undefined): string | undefined =>
  */
 function queryOf(uri: string): Record<string, string | string[]> {
   const query = Object.create(null) as Record<string, string | string[]>;
+  // Most forwarded URIs have no query: no URL to parse for them.
+  if (!uri.includes('?')) return query;
   for (const [name, value] of new URL(uri, 'http://authz.invalid').searchParams) {
     const seen = query[name];
     query[name] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];

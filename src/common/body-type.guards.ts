@@ -6,12 +6,16 @@ const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i;
 
 /** 415 for a body of another type than `accepted` (a request without a body passes). */
-function requireBodyType(context: ExecutionContext, accepted: RegExp, expected: string): true {
-  const contentType = context.switchToHttp().getRequest<FastifyRequest>().headers['content-type'];
+function requireBodyType(request: FastifyRequest, accepted: RegExp, expected: string): true {
+  const contentType = request.headers['content-type'];
   if (contentType !== undefined && !accepted.test(contentType))
     throw Errors.unsupportedMediaType(expected);
   return true;
 }
+
+/** `JsonBodyGuard` for a route served outside Nest's pipeline (see `lean-routes.ts`). */
+export const requireJsonBody = (request: FastifyRequest): true =>
+  requireBodyType(request, JSON_TYPE, 'application/json');
 
 /**
  * Endpoints whose contract is a JSON body refuse other content types with 415 instead of signing
@@ -20,7 +24,7 @@ function requireBodyType(context: ExecutionContext, accepted: RegExp, expected: 
 @Injectable()
 export class JsonBodyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
-    return requireBodyType(context, JSON_TYPE, 'application/json');
+    return requireJsonBody(context.switchToHttp().getRequest<FastifyRequest>());
   }
 }
 
@@ -28,6 +32,10 @@ export class JsonBodyGuard implements CanActivate {
 @Injectable()
 export class FormBodyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
-    return requireBodyType(context, FORM_TYPE, 'application/x-www-form-urlencoded');
+    return requireBodyType(
+      context.switchToHttp().getRequest<FastifyRequest>(),
+      FORM_TYPE,
+      'application/x-www-form-urlencoded',
+    );
   }
 }

@@ -67,7 +67,11 @@ export class StsErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
+    this.answer(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
+  }
+
+  /** The answer to `exception`, for Nest's routes and for those served lean alike. */
+  answer(exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
     let error =
       exception instanceof NotFoundException
         ? this.unrouted(request)
@@ -82,7 +86,7 @@ export class StsErrorFilter implements ExceptionFilter {
         request.log.warn({ err: error.cause, code: error.code }, error.description);
     }
     annotateRequest(request, { outcome: error.code });
-    sendError(http.getResponse<FastifyReply>(), error);
+    sendError(reply, error);
   }
 
   private unrouted(request: FastifyRequest): StsError {

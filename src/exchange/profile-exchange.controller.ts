@@ -83,16 +83,26 @@ export class ProfileExchangeController {
     'access_token: access_token must be a string',
     'A JSON body of the wrong shape',
   )
-  async exchangeProfile(
+  exchangeProfile(
     @Param('profile') profile: string,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ExchangeResult> {
-    annotateRequest(request, { profile });
-    const { tokens, upstream } = readExchangeRequest(request);
-    const result = await this.exchange.exchange(profile, tokens, upstream);
-    annotateRequest(request, { outcome: 'OK' });
-    void reply.header('cache-control', 'no-store');
-    return result;
+    return exchangeAnswer(this.exchange, profile, request, reply);
   }
+}
+
+/** The answer of `POST /exchange/{profile}`, for the controller and its lean route alike. */
+export async function exchangeAnswer(
+  exchange: ProfileExchangeService,
+  profile: string,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<ExchangeResult> {
+  annotateRequest(request, { profile });
+  const { tokens, upstream } = readExchangeRequest(request);
+  const result = await exchange.exchange(profile, tokens, upstream);
+  annotateRequest(request, { outcome: 'OK' });
+  void reply.header('cache-control', 'no-store');
+  return result;
 }

@@ -169,6 +169,18 @@ export function createLogger(options: LoggerOptions): Logger {
       formatters: { level: (label) => ({ level: label }), log: scrubSecrets },
       serializers: { req: serializeRequest, err: serializeError },
     },
-    options.stream ?? prettyWhenTerminal() ?? pino.destination(1),
+    options.stream ?? prettyWhenTerminal() ?? bufferedStdout(),
   );
+}
+
+/** Buffered lines leave at least this often, however quiet the service is. */
+export const LOG_FLUSH_MS = 50;
+
+/**
+ * stdout written in batches of about 4 KB (or every `LOG_FLUSH_MS`), not a write per line: under
+ * load one write per access line, each a thread-pool round trip, cost a quarter of a cache hit's
+ * time. pino flushes what is buffered when the process exits.
+ */
+function bufferedStdout(): DestinationStream {
+  return pino.destination({ dest: 1, minLength: 4096, periodicFlush: LOG_FLUSH_MS });
 }

@@ -100,6 +100,18 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /**
+   * Children bound once per label set: prom-client hashes the label object on every `inc()`,
+   * which showed in the hot path's profile. The sets are bounded (route templates, methods,
+   * statuses; profiles and catalogue codes), and no family here is ever reset.
+   */
+  private readonly httpChildren = new Map<
+    string,
+    { count: Counter.Internal; time: Histogram.Internal<string> }
+  >();
+  private readonly outcomeChildren = new Map<string, Counter.Internal>();
+  private readonly exchangeCacheResults: Partial<Record<ExchangeCacheResult, Counter.Internal>> =
+    {};
   private exchangeCacheSize: () => number = () => 0;
   private verifyCacheSize: () => number = () => 0;
 
@@ -138,17 +150,33 @@ export class MetricsService {
   }
 
   httpRequest(method: string, route: string, status: number, seconds: number): void {
-    const labels = { method, route, status: String(status) };
-    this.httpRequests.inc(labels);
-    this.httpDuration.observe(labels, seconds);
+    const key = `${method} ${status} ${route}`;
+    let children = this.httpChildren.get(key);
+    if (!children) {
+      const labels = { method, route, status: String(status) };
+      children = {
+        count: this.httpRequests.labels(labels),
+        time: this.httpDuration.labels(labels),
+      };
+      this.httpChildren.set(key, children);
+    }
+    children.count.inc();
+    children.time.observe(seconds);
   }
 
   verificationOutcome(profile: string, code: string): void {
-    this.verificationOutcomes.inc({ profile, code });
+    const key = `${profile}\0${code}`;
+    let child = this.outcomeChildren.get(key);
+    if (!child) {
+      child = this.verificationOutcomes.labels({ profile, code });
+      this.outcomeChildren.set(key, child);
+    }
+    child.inc();
   }
 
   exchangeCache(result: ExchangeCacheResult): void {
-    this.exchangeCacheLookups.inc({ result });
+    // Bound on first use: a series appears only once its result has happened, as before.
+    (this.exchangeCacheResults[result] ??= this.exchangeCacheLookups.labels({ result })).inc();
   }
 
   verifyCache(result: 'hit' | 'miss'): void {

@@ -48,12 +48,14 @@ export class ResigningService {
   async resign(profile: Profile, slot: TokenSlot, verified: VerifiedToken): Promise<MintedToken> {
     const settings = slotSigning(profile, slot);
     const now = epochSeconds(this.clock);
+    // A verified JWT's claims are its payload, so the token stands for them; an introspection
+    // answer may change while the token does not, so its claims are part of the key.
     const cacheKey = ExchangeCache.key(
       profile.name,
       this.fingerprint(profile),
       slot,
       verified.token,
-      JSON.stringify(verified.claims),
+      verified.introspected ? JSON.stringify(verified.claims) : '',
     );
     const cached = this.cache.get(cacheKey, now);
     this.metrics.exchangeCache(cached ? 'hit' : 'miss');

@@ -17,7 +17,17 @@ export function readClaim(claims: Claims, path: ClaimPath): unknown {
   return value;
 }
 
-export const pathLabel = (path: ClaimPath): string => path.join('.');
+const labels = new WeakMap<ClaimPath, string>();
+
+/** `a.b.c`, joined once per path: the compiled policies ask for the same paths on every token. */
+export function pathLabel(path: ClaimPath): string {
+  let label = labels.get(path);
+  if (label === undefined) {
+    label = path.join('.');
+    labels.set(path, label);
+  }
+  return label;
+}
 
 /** An issuer, subject or audience allow-list on one claim. */
 export interface AllowList {

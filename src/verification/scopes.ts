@@ -16,6 +16,9 @@ export function grantedScopes(value: unknown): Set<string> {
   );
 }
 
+/** Scope strings remembered per requirement; past this the memo starts again. */
+const MEMO_ENTRIES = 256;
+
 /**
  * Kong's requirement: each required entry is split on whitespace and all its parts must be
  * granted (AND); the requirement holds when any entry holds (OR).
@@ -23,6 +26,7 @@ export function grantedScopes(value: unknown): Set<string> {
  */
 export class ScopeRequirement {
   private readonly alternatives: readonly (readonly string[])[];
+  private readonly answers = new Map<string, boolean>();
 
   constructor(private readonly required: readonly string[]) {
     this.alternatives = required.map((entry) => entry.split(/\s+/).filter(Boolean));
@@ -30,6 +34,18 @@ export class ScopeRequirement {
 
   isSatisfiedBy(value: unknown): boolean {
     if (typeof value !== 'string' && !Array.isArray(value)) return false;
+    if (typeof value !== 'string') return this.holds(value);
+    // Tokens of one client carry the same scope string again and again.
+    let holds = this.answers.get(value);
+    if (holds === undefined) {
+      holds = this.holds(value);
+      if (this.answers.size >= MEMO_ENTRIES) this.answers.clear();
+      this.answers.set(value, holds);
+    }
+    return holds;
+  }
+
+  private holds(value: string | unknown[]): boolean {
     const granted = grantedScopes(value);
     return this.alternatives.some((all) => all.every((scope) => granted.has(scope)));
   }

@@ -108,6 +108,7 @@ export function extractToken(
   if (found.length === 0) return undefined;
   if (found.some(({ token }) => Buffer.byteLength(token) > maxBytes))
     throw Rejections.tooLarge(maxBytes);
-  if (new Set(found.map(({ token }) => token)).size > 1) throw Rejections.multiple();
-  return found[0];
+  const first = found[0]!;
+  if (found.some(({ token }) => token !== first.token)) throw Rejections.multiple();
+  return first;
 }

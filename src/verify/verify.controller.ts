@@ -32,21 +32,31 @@ export class VerifyController {
     'content type not supported here; send application/json',
     'A body that is not JSON',
   )
-  async verify(
+  verify(
     @Param('profile') profile: string,
     @Req() request: FastifyRequest,
     @Body() body: unknown,
   ): Promise<VerifyResponse> {
-    annotateRequest(request, { profile });
-    if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body)))
-      throw Errors.invalidRequest('request body must be a JSON object');
-    const result = await this.verification.verify(profile, {
-      headers: request.headers,
-      rawHeaders: request.raw.rawHeaders,
-      query: request.query as Record<string, string | string[] | undefined>,
-      body: body ?? undefined,
-    });
-    annotateRequest(request, { outcome: 'OK' });
-    return toVerifyResponse(result);
+    return verifyAnswer(this.verification, profile, request, body);
   }
+}
+
+/** The answer of `POST /verify/{profile}`, for the controller and its lean route alike. */
+export async function verifyAnswer(
+  verification: VerificationService,
+  profile: string,
+  request: FastifyRequest,
+  body: unknown,
+): Promise<VerifyResponse> {
+  annotateRequest(request, { profile });
+  if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body)))
+    throw Errors.invalidRequest('request body must be a JSON object');
+  const result = await verification.verify(profile, {
+    headers: request.headers,
+    rawHeaders: request.raw.rawHeaders,
+    query: request.query as Record<string, string | string[] | undefined>,
+    body: (body as Record<string, unknown> | null | undefined) ?? undefined,
+  });
+  annotateRequest(request, { outcome: 'OK' });
+  return toVerifyResponse(result);
 }
