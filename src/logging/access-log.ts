@@ -56,9 +56,9 @@ function accessLine(
   reply: FastifyReply,
   level: Level,
   route: string,
+  bindings: string,
 ): string {
   const { profile, outcome } = requestAnnotations(request);
-  const { bindings } = internals(request);
   const durationMs = Math.round(reply.elapsedTime * 100) / 100;
   return (
     `{"level":"${level}","time":"${isoNow()}"${bindings}${methodAndRoute(request.method, route)}` +
@@ -87,8 +87,8 @@ export function installAccessLog(fastify: FastifyInstance): void {
       : reply.statusCode >= 500
         ? 'warn'
         : 'info';
-    const { log, stream } = internals(request);
-    if (log.isLevelEnabled(level)) stream.write(accessLine(request, reply, level, route));
+    const { log, bindings, stream } = internals(request);
+    if (log.isLevelEnabled(level)) stream.write(accessLine(request, reply, level, route, bindings));
     done();
   });
 }
