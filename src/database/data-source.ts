@@ -81,16 +81,22 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
 }
 
 /**
- * PostgreSQL advisory lock id held while migrations run: instances started at the same moment on
- * an empty database would otherwise both create the schema, and one would fail to start.
+ * PostgreSQL advisory lock id held while an instance starts (migrations, then what the modules
+ * write at start: the declarative file's profiles, consumers, clients, signers and keysets):
+ * instances started at the same moment on an empty database would otherwise both create the
+ * schema, or both insert one declared row, and one would fail to start.
  */
-const MIGRATION_LOCK = 7_160_730_001;
-/** How long an instance waits for another one's migrations before it gives up starting. */
-const MIGRATION_LOCK_WAIT_MS = 120_000;
+const STARTUP_LOCK = 7_160_730_001;
+/** How long an instance waits for another one's start before it gives up starting. */
+const STARTUP_LOCK_WAIT_MS = 120_000;
+
+/** The session holding the start-up lock of each store, until `endStartup`. */
+const startupSessions = new WeakMap<DataSource, QueryRunner>();
 
 /**
  * Opens the store and applies pending migrations. On PostgreSQL the instances sharing it take
- * turns (a session-level advisory lock); the first migrates, the others then find nothing to do.
+ * turns starting (a session-level advisory lock, held until `endStartup`); the first migrates and
+ * writes what its file declares, the others then find it done.
  */
 export async function openStore(options: DataSourceOptions): Promise<DataSource> {
   const dataSource = await new DataSource({ ...options, migrationsRun: false }).initialize();
@@ -100,33 +106,41 @@ export async function openStore(options: DataSourceOptions): Promise<DataSource>
   }
   const session = dataSource.createQueryRunner();
   try {
-    try {
-      await session.connect();
-      await takeLock(session);
-      await dataSource.runMigrations();
-      await session.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
-    } finally {
-      // After a failure the lock goes with the pool, destroyed below.
-      await session.release();
-    }
+    await session.connect();
+    await takeLock(session);
+    await dataSource.runMigrations();
+    startupSessions.set(dataSource, session);
   } catch (err) {
+    // The lock, if taken, goes with the pool.
     await dataSource.destroy().catch(() => undefined);
     throw err;
   }
   return dataSource;
 }
 
-/** Polled rather than waited for in one query: queries are bounded at 5 s, migrations may not be. */
+/** Lets the next instance start: every module has written what it writes at start. */
+export async function endStartup(dataSource: DataSource): Promise<void> {
+  const session = startupSessions.get(dataSource);
+  if (!session) return;
+  startupSessions.delete(dataSource);
+  try {
+    await session.query('SELECT pg_advisory_unlock($1)', [STARTUP_LOCK]);
+  } finally {
+    await session.release();
+  }
+}
+
+/** Polled rather than waited for in one query: queries are bounded at 5 s, a start may take longer. */
 async function takeLock(session: QueryRunner): Promise<void> {
-  const until = Date.now() + MIGRATION_LOCK_WAIT_MS;
+  const until = Date.now() + STARTUP_LOCK_WAIT_MS;
   for (;;) {
     const [row] = (await session.query('SELECT pg_try_advisory_lock($1) AS locked', [
-      MIGRATION_LOCK,
+      STARTUP_LOCK,
     ])) as { locked: boolean }[];
     if (row?.locked) return;
     if (Date.now() > until)
       throw new Error(
-        `another instance has been migrating the database for ${MIGRATION_LOCK_WAIT_MS / 1000} s (PostgreSQL advisory lock ${MIGRATION_LOCK}); is one stuck?`,
+        `another instance has been starting on this database for ${STARTUP_LOCK_WAIT_MS / 1000} s (PostgreSQL advisory lock ${STARTUP_LOCK}); is one stuck?`,
       );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
